@@ -1,0 +1,66 @@
+"""The metric catalogue: every output declared once, with label, unit and whether it has
+per-group rows. The model fills preallocated arrays; results, manifests and charts read
+labels and units from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    unit: str
+    per_group: bool = False  # also recorded per demographic group
+    flow: bool = False       # a count per day (summed over time), not a level
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("cameras", "Households with a camera", "households", per_group=True),
+    Metric("app_users", "Residents using the app", "residents", per_group=True),
+    Metric("free_cameras", "Free cameras given by police (cumulative)", "cameras"),
+    Metric("partnered_departments", "Police departments partnered with the vendor", "departments"),
+    Metric("coverage_mean", "Camera coverage where residents live", "share of street covered"),
+    Metric("fear_mean", "Mean fear of crime", "fear 0-1", per_group=True),
+    Metric("crimes_actual", "Offences committed", "offences / day", flow=True),
+    Metric("crimes_reported", "Offences reported to police", "offences / day", flow=True),
+    Metric("crimes_recorded", "Offences recorded by police", "offences / day", flow=True),
+    Metric("crimes_captured", "Offences captured on a camera", "offences / day", flow=True),
+    Metric("crime_posts", "Crime posts in the app", "posts / day", flow=True),
+    Metric("footage_requests_warrantless", "Footage requests without a warrant", "owners asked / day", flow=True),
+    Metric("footage_requests_warranted", "Footage requests with a warrant", "owners asked / day", flow=True),
+    Metric("footage_granted", "Footage requests granted", "owners / day", flow=True),
+)
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+def catalogue() -> list[dict]:
+    """The catalogue as plain dicts, for manifests."""
+    return [asdict(m) for m in METRICS]
+
+
+class Recorder:
+    """Preallocated daily arrays for every metric: ``total[day, metric]`` and
+    ``by_group[day, metric, group]`` (NaN for metrics without group rows)."""
+
+    def __init__(self, days: int, n_groups: int, metrics: tuple[Metric, ...] = METRICS):
+        self.metrics = metrics
+        self.index = {m.name: i for i, m in enumerate(metrics)}
+        self.total = np.zeros((days + 1, len(metrics)))
+        self.by_group = np.full((days + 1, len(metrics), n_groups), np.nan)
+
+    def record(self, day: int, name: str, value: float, by_group: np.ndarray | None = None) -> None:
+        i = self.index[name]
+        self.total[day, i] = value
+        if by_group is not None:
+            self.by_group[day, i] = by_group
+
+    def get(self, name: str, group: int | None = None) -> np.ndarray:
+        """Daily series of one metric (whole population, or one group)."""
+        i = self.index[name]
+        return self.total[:, i] if group is None else self.by_group[:, i, group]

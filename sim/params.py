@@ -1,0 +1,261 @@
+"""The parameter tree: every number the model uses, with unit and provenance, in one place.
+
+Each leaf says where its value comes from: ``source=`` names a row of
+``shared/calibration/TARGETS.md`` (or a fit to it), ``assumption=(low, high)`` declares a
+plausible range. ``survsim params`` lists them all. Scenario files override leaves by
+their dotted path (``city.segregation = 0.7``); validation rejects unknown keys, wrong
+types and values outside ``ge``/``le``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import field_validator, model_validator
+
+from sim.groups import CENSUS_SHARES, GROUP_KEYS, GROUP_LABELS
+from sim.paramtree import Node, param
+
+DAY = "1 / day"
+
+
+class Run(Node):
+    start_date: dt.date = param(dt.date(2017, 1, 1), unit="date", doc="calendar date of day 0",
+                                source="Parks Associates 2017 (adoption level is given for 2017)")
+    days: int = param(1095, unit="days", doc="length of a run", assumption=(365, 3650), ge=1, le=3650)
+
+
+class Groups(Node):
+    shares: dict[str, float] = param(
+        CENSUS_SHARES, unit="share of residents",
+        doc="demographic groups and their population shares (normalised to sum 1)",
+        source="US Census 2019 (Black 13.4% per TARGETS.md); other race shares assumption +/-2pp")
+    offending_ratio: dict[str, float] = param(
+        {}, unit="ratio to the mean", doc="offending rate of a group relative to others (missing = 1)",
+        assumption=(1.0, 1.0))
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v:
+            raise ValueError("at least one group is needed")
+        bad = [k for k, s in v.items() if not (s > 0)]
+        if bad:
+            raise ValueError(f"shares must be > 0, got {bad[0]} = {v[bad[0]]}")
+        total = sum(v.values())
+        return {k: s / total for k, s in v.items()}
+
+    @model_validator(mode="after")
+    def _ratios(self) -> Groups:
+        for k, r in self.offending_ratio.items():
+            if k not in self.shares:
+                raise ValueError(f"offending_ratio names unknown group {k!r}; groups are {sorted(self.shares)}")
+            if not r >= 0:
+                raise ValueError(f"offending_ratio.{k} must be >= 0, got {r}")
+        return self
+
+
+class City(Node):
+    n_residents: int = param(20_000, unit="residents", doc="number of residents simulated",
+                             assumption=(1_000, 1_000_000), ge=50, le=5_000_000)
+    grid_side: int = param(10, unit="neighbourhoods per side", doc="the city is a grid_side x grid_side grid",
+                           assumption=(3, 40), ge=1, le=200)
+    n_jurisdictions: int = param(4, unit="departments", doc="police departments covering the city",
+                                 assumption=(1, 20), ge=1, le=500)
+    household_size: float = param(2.5, unit="residents / household", doc="mean household size",
+                                  assumption=(2.0, 3.0), ge=1.0, le=8.0)
+    dissimilarity: float = param(0.55, unit="index 0-1", ge=0.0, le=0.95,
+                                 doc="target Black-white dissimilarity index (residential segregation)",
+                                 assumption=(0.3, 0.8))
+    crime_index_sigma: float = param(0.5, unit="log-sd", ge=0.0, le=2.0,
+                                     doc="spread of baseline crime between neighbourhoods (lognormal)",
+                                     assumption=(0.2, 1.0))
+
+
+class Network(Node):
+    local_ties: int = param(3, unit="ties / resident", ge=0, le=50,
+                            doc="ties each resident makes inside their neighbourhood (degree ~2x after symmetry)",
+                            assumption=(2, 8))
+    long_ties: int = param(1, unit="ties / resident", ge=0, le=10,
+                           doc="ties each resident makes anywhere in the city", assumption=(0, 3))
+    homophily: float = param(0.7, unit="probability", ge=0.0, le=1.0,
+                             doc="chance a local tie is with someone of the same race", assumption=(0.5, 0.9))
+
+
+class Crime(Node):
+    property_recorded: float = param(2109.9, unit="offences / 100k residents / year", ge=0,
+                                     doc="recorded property crime rate", source="FBI CIUS 2019")
+    violent_recorded: float = param(366.7, unit="offences / 100k residents / year", ge=0,
+                                    doc="recorded violent crime rate", source="FBI CIUS 2019")
+    property_reporting: float = param(0.35, unit="probability", ge=0.01, le=1,
+                                      doc="share of property crime reported to police", source="NCVS 2015 via Pew 2017")
+    violent_reporting: float = param(0.47, unit="probability", ge=0.01, le=1,
+                                     doc="share of violent crime reported to police", source="NCVS 2015 via Pew 2017")
+    recording: float = param(0.95, unit="probability", ge=0, le=1,
+                             doc="share of reported crime the police record", assumption=(0.8, 1.0))
+    deterrence: float = param(0.0, unit="share per unit coverage", ge=0, le=1,
+                              doc="fall in offending per unit camera coverage (evidence weak: 0 by default)",
+                              source="MIT Tech Review 2018; CNET 2020; Piza et al. 2015 (no RCT of doorbells); range 0-0.2")
+    camera_reporting_uplift: float = param(0.3, unit="probability", ge=0, le=1,
+                                           doc="extra chance an unreported offence is reported when a camera captured it",
+                                           assumption=(0.0, 0.6))
+
+
+class Coverage(Node):
+    kappa: float = param(5.0, unit="1 / (cameras per household)", ge=0, le=100,
+                         doc="coverage = 1 - exp(-kappa * cameras / households): saturating street coverage",
+                         assumption=(2.0, 10.0))
+
+
+class Fear(Node):
+    baseline: float = param(0.3, unit="fear 0-1", ge=0, le=1, doc="mean resting fear of crime",
+                            assumption=(0.2, 0.5))
+    baseline_sd: float = param(0.1, unit="fear 0-1", ge=0, le=0.5, doc="spread of resting fear between residents",
+                               assumption=(0.05, 0.2))
+    post_weight: float = param(4.0, unit="fear per (post / day / 1k residents)", ge=0, le=100,
+                               doc="rise in an app user's fear target per daily crime post per 1,000 residents in the app radius",
+                               assumption=(1.0, 10.0))
+    media_weight: float = param(0.2, unit="ratio", ge=0, le=1,
+                                doc="exposure of non-app residents to posts relative to app users",
+                                assumption=(0.0, 0.5))
+    peer_weight: float = param(0.05, unit=DAY, ge=0, le=1,
+                               doc="daily pull of fear toward contacts' mean fear", assumption=(0.0, 0.2))
+    decay: float = param(0.02, unit=DAY, ge=0, le=1, doc="daily relaxation of fear toward its resting level",
+                         assumption=(0.005, 0.1))
+    @model_validator(mode="after")
+    def _stable(self) -> Fear:
+        if self.decay + self.peer_weight > 1:
+            raise ValueError(f"decay + peer_weight must be <= 1 (got {self.decay} + {self.peer_weight})")
+        return self
+
+    capture_post_share: float = param(0.5, unit="probability", ge=0, le=1,
+                                      doc="share of camera-captured offences posted to the app",
+                                      assumption=(0.2, 0.8))
+
+
+class Adoption(Node):
+    initial_cameras: float = param(0.03, unit="share of households", ge=0, le=1,
+                                   doc="households with a video doorbell on day 0 (Jan 2017)",
+                                   assumption=(0.02, 0.04))
+    camera_hazard: float = param(5.5e-5, unit=DAY, ge=0, le=1,
+                                 doc="daily purchase hazard of a household at reference fear, no peers, no marketing",
+                                 source="fitted: ~4% of households by end of 2017 (Parks Associates)")
+    beta_fear: float = param(4.0, unit="1 / fear", ge=0, le=50, doc="log-hazard rise per unit fear above baseline",
+                             assumption=(1.0, 8.0))
+    beta_peer: float = param(3.0, unit="1 / share", ge=0, le=50,
+                             doc="log-hazard rise per share of contacts on the platform", assumption=(1.0, 6.0))
+    beta_marketing: float = param(1.0, unit="1 / effort", ge=0, le=20,
+                                  doc="log-hazard rise per unit of police marketing", assumption=(0.0, 2.0))
+    beta_price: float = param(1.0, unit="1 / (price / reference price)", ge=0, le=20,
+                              doc="log-hazard fall per unit relative price, scaled by price sensitivity",
+                              assumption=(0.5, 2.0))
+    reference_price: float = param(150.0, unit="USD", ge=1, doc="price at which price_factor = 1",
+                                   assumption=(100.0, 200.0))
+    beta_privacy: float = param(1.0, unit="1 / concern", ge=0, le=20,
+                                doc="log-hazard fall per unit privacy concern (0-1)", assumption=(0.0, 2.0))
+    privacy_mean: float = param(0.5, unit="concern 0-1", ge=0.05, le=0.95,
+                                doc="mean privacy concern (Beta distributed, concentration 4)", assumption=(0.3, 0.7))
+    price_sensitivity_sd: float = param(0.5, unit="log-sd", ge=0, le=3,
+                                        doc="spread of price sensitivity (lognormal, mean 1)", assumption=(0.2, 1.0))
+    app_hazard: float = param(2e-5, unit=DAY, ge=0, le=1,
+                              doc="daily app-install hazard of a resident without a camera at reference fear",
+                              assumption=(5e-6, 1e-4))
+    app_with_camera: float = param(0.7, unit="probability", ge=0, le=1,
+                                   doc="chance a camera buyer installs the app at purchase", assumption=(0.5, 0.9))
+    app_launch_day: int = param(485, unit="day", ge=0, doc="day the neighbourhood app launched (May 2018)",
+                                source="press coverage 2018-2019 (app launched May 2018)")
+
+
+class Vendor(Node):
+    price: float = param(150.0, unit="USD", ge=0, doc="camera price", assumption=(99.0, 249.0))
+    credit_per_install: float = param(10.0, unit="USD / install", ge=0,
+                                      doc="credit a partnered department earns per app install in its area",
+                                      source="Motherboard/Vice 2019 (Lakeland agreement)")
+    seed_cameras: int = param(15, unit="cameras", ge=0, doc="free cameras given to a department on partnering",
+                              source="Motherboard/Vice 2019 (Lakeland agreement)")
+    alert_intensity: float = param(0.5, unit="ratio", ge=0, le=10,
+                                   doc="extra post volume from the vendor's crime alerts (fear marketing)",
+                                   assumption=(0.0, 1.5))
+    programme_start_day: int = param(455, unit="day", ge=0, doc="partnership programme starts (spring 2018)",
+                                     source="Financial Times, Jan 2021")
+    credit_programme: bool = param(True, unit="bool", doc="credits toward free cameras per app install")
+    marketing_duty: bool = param(True, unit="bool", doc="partnered departments must market the product")
+
+
+class Departments(Node):
+    n_outside: int = param(0, unit="departments", ge=0, le=100_000,
+                           doc="departments outside the city that take part in partnership diffusion only",
+                           assumption=(0, 18_000))
+    peer_degree: int = param(6, unit="ties / department", ge=2, le=50,
+                             doc="mean contacts of a department in the diffusion network", assumption=(4, 12))
+    outside_hazard: float = param(1.6e-6, unit=DAY, ge=0, le=1,
+                                  doc="daily chance an outside department accepts the offer unprompted",
+                                  source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
+    peer_hazard: float = param(0.011, unit=DAY, ge=0, le=1,
+                               doc="daily acceptance hazard per share of partnered peer departments",
+                               source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
+    city_hazard: float = param(0.004, unit=DAY, ge=0, le=1,
+                               doc="daily acceptance hazard of a city department once offers start",
+                               assumption=(0.001, 0.02))
+    marketing_effort: float = param(0.5, unit="effort 0-1", ge=0, le=1,
+                                    doc="marketing a partnered department does under its contract duty",
+                                    assumption=(0.2, 1.0))
+
+
+class Requests(Node):
+    property_request: float = param(0.3, unit="probability", ge=0, le=1,
+                                    doc="chance a partnered department requests footage for a recorded property offence",
+                                    assumption=(0.1, 0.6))
+    violent_request: float = param(0.6, unit="probability", ge=0, le=1,
+                                   doc="chance a partnered department requests footage for a recorded violent offence",
+                                   assumption=(0.3, 0.9))
+    households_near: int = param(20, unit="households", ge=1, le=500,
+                                 doc="households within the 0.5-mile request radius of an offence",
+                                 assumption=(10, 60))
+    warrant_required: bool = param(False, unit="bool", doc="requests need a warrant (probable cause)")
+    probable_cause: float = param(0.25, unit="probability", ge=0, le=1,
+                                  doc="share of requests for which a warrant would be obtained",
+                                  assumption=(0.1, 0.5))
+    in_app: bool = param(True, unit="bool", doc="departments may ask owners through the app (ended Jan 2024)")
+    warrant_compliance: float = param(0.68, unit="probability", ge=0, le=1,
+                                      doc="chance footage is produced under a warrant (vendor compliance with legal demands)",
+                                      source="vendor transparency data via FT (68% 2019, 57% 2020)")
+    aware_share: float = param(0.4, unit="probability", ge=0, le=1,
+                               doc="share of owners who know they can refuse a request", assumption=(0.2, 0.8))
+    grant_unaware: float = param(0.5, unit="probability", ge=0, le=1,
+                                 doc="chance an owner unaware of opt-out grants a request", assumption=(0.3, 0.8))
+    grant_aware: float = param(0.15, unit="probability", ge=0, le=1,
+                               doc="chance an owner aware of opt-out grants, at reference fear",
+                               source="Gizmodo 2019 (requests 'largely ignored'); level an assumption 0.05-0.3")
+    grant_fear_slope: float = param(0.5, unit="1 / fear", ge=0, le=5,
+                                    doc="rise in an aware owner's grant chance per unit fear above baseline",
+                                    assumption=(0.0, 1.0))
+
+
+class Loops(Node):
+    fear: bool = param(True, unit="bool", doc="fear loop: camera footage adds crime posts that raise fear")
+    credit: bool = param(True, unit="bool", doc="credit loop: app installs earn credits that become free cameras")
+
+
+class Params(Node):
+    """The whole tree. ``Params()`` is the baseline; scenario files override leaves."""
+
+    run: Run = Run()
+    groups: Groups = Groups()
+    city: City = City()
+    network: Network = Network()
+    crime: Crime = Crime()
+    coverage: Coverage = Coverage()
+    fear: Fear = Fear()
+    adoption: Adoption = Adoption()
+    vendor: Vendor = Vendor()
+    departments: Departments = Departments()
+    requests: Requests = Requests()
+    loops: Loops = Loops()
+
+    @property
+    def group_keys(self) -> tuple[str, ...]:
+        return tuple(self.groups.shares)
+
+
+__all__ = ["Params", "GROUP_KEYS", "GROUP_LABELS"]
