@@ -1,0 +1,18 @@
+"""survsim: an agent-based simulator of neighbourhood surveillance and what it does to policing.
+
+Notebook use::
+
+    import sim
+    res = sim.run("baseline", replicates=4, seed=1)
+    res.timeseries          # tidy DataFrame: scenario, replicate, seed, day, metric, group, value
+    res.summary()           # median and 10-90% band per metric
+    res.save("results/baseline")
+"""
+
+from sim.model import SurveillanceModel
+from sim.params import Params
+from sim.results import Results, version
+from sim.runner import run
+from sim.scenario import Scenario, load
+
+__all__ = ["Params", "Results", "Scenario", "SurveillanceModel", "load", "run", "version"]

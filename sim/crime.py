@@ -27,6 +27,7 @@ class Offences:
     captured: np.ndarray   # bool, a camera recorded it
     reported: np.ndarray   # bool
     recorded: np.ndarray   # bool
+    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
 
     def __len__(self) -> int:
         return len(self.nbh)
@@ -71,4 +72,6 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     # Recording: reported offences are recorded with probability p.recording; reuse u[3]
     # scaled into [0, p_report) so no extra draw is needed.
     recorded = reported & (u[3] < p_report * p.recording)
-    return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept])
+    recorded_uncaptured = u[3] < base * p.recording  # same draw, without the camera uplift
+    return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
+                    recorded_uncaptured[kept])

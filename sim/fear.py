@@ -23,11 +23,15 @@ def crime_posts(off: Offences, m: int, p: Params, app_live: bool, marketing: np.
     """Crime posts per neighbourhood today."""
     if not app_live:
         return np.zeros(m)
-    recorded = np.bincount(off.nbh[off.recorded], minlength=m)
-    posts = p.vendor.alert_intensity * recorded
-    if p.loops.fear:  # the fear loop: camera captures become posts
-        posts = posts + p.fear.capture_post_share * np.bincount(off.nbh[off.captured], minlength=m)
-    return posts * (1 + marketing)
+    if p.loops.fear:
+        # The fear loop: cameras add posts twice, as shared captures and as the extra
+        # offences that get reported because a camera saw them.
+        recorded = np.bincount(off.nbh[off.recorded], minlength=m)
+        shared = p.fear.capture_post_share * np.bincount(off.nbh[off.captured], minlength=m)
+    else:  # loop cut: posts are what police would have recorded without any camera
+        recorded = np.bincount(off.nbh[off.recorded_uncaptured], minlength=m)
+        shared = 0
+    return (p.vendor.alert_intensity * recorded + shared) * (1 + marketing)
 
 
 def posts_per_1k(posts: np.ndarray, radius: sp.csr_array, population: np.ndarray) -> np.ndarray:

@@ -1,0 +1,154 @@
+"""The ``survsim`` command line.
+
+Every user error (bad scenario file, flag or value) prints one message naming the field,
+the value and what is allowed, and exits with code 2 before anything is written.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
+err = Console(stderr=True)
+out = Console()
+
+
+class DelayedProgress:
+    """A progress bar that appears only once a run has taken longer than ``delay`` s."""
+
+    def __init__(self, total: int, label: str, delay: float = 1.0):
+        self.total, self.label, self.delay = total, label, delay
+        self.t0 = time.monotonic()
+        self.done = 0
+        self.bar: Progress | None = None
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.bar is None and time.monotonic() - self.t0 > self.delay and err.is_terminal:
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                                TimeRemainingColumn(), console=err, transient=True)
+            self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
+            self.bar.start()
+        elif self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def fail(e: InputError) -> None:
+    err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=e.exit_code)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="shipped scenario name (see `survsim scenarios`) or path to a .toml file")] = "baseline",
+    replicates: Annotated[int, typer.Option(min=1, max=10_000, help="replicates (seeds spawned from --seed)")] = 4,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
+    days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days, 1-3650)")] = None,
+    residents: Annotated[int | None, typer.Option(help="override the number of residents (50-5,000,000)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes (results identical to 1)")] = 1,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="results folder (default results/<scenario>)")] = None,
+) -> None:
+    """Run a scenario and write manifest.json, timeseries.parquet and summary.csv."""
+    import sim
+    from sim.runner import overrides
+
+    try:
+        sc = sim.load(scenario, overrides(days, residents))
+        target = out_dir or Path("results") / sc.name
+        if target.exists() and not (target / "manifest.json").is_file():
+            raise InputError(f"--out {target}: exists and is not a survsim results folder; choose another")
+        err.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
+        p = sc.params
+        progress = DelayedProgress(replicates * p.run.days, f"{sc.name}: {replicates} x {p.run.days} days")
+        t0 = time.monotonic()
+        try:
+            res = sim.run(sc, replicates=replicates, seed=seed, workers=workers, progress=progress)
+        finally:
+            progress.close()
+        path = res.save(target)
+    except InputError as e:
+        fail(e)
+    elapsed = time.monotonic() - t0
+    _print_headline(res)
+    out.print(f"{replicates} replicate(s) x {p.run.days} days x {p.city.n_residents:,} residents "
+              f"in {elapsed:.1f} s. Results: [bold]{path}[/]", highlight=False)
+
+
+def _print_headline(res) -> None:
+    s = res.summary()
+    s = s[s.group == ""]
+    t = Table(title=f"{res.scenario.name}: median [10%-90%] over {len(res.seeds)} replicate(s)")
+    for c in ("metric", "statistic", "median", "10-90%", "unit"):
+        t.add_column(c, justify="right" if c in ("median", "10-90%") else "left")
+    for r in s.itertuples():
+        t.add_row(r.metric, r.statistic, f"{r.median:,.3g}", f"{r.p10:,.3g} - {r.p90:,.3g}", r.unit)
+    out.print(t)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios."""
+    import sim
+    from sim.scenario import shipped
+
+    t = Table(title="Shipped scenarios (scenarios/*.toml)")
+    t.add_column("name", style="bold")
+    t.add_column("extends")
+    t.add_column("description")
+    for path in shipped():
+        try:
+            sc = sim.load(path)
+        except InputError as e:
+            t.add_row(path.stem, "", f"[red]invalid: {e}[/]")
+            continue
+        base = Path(sc.chain[-2]).stem if len(sc.chain) > 1 else ""
+        t.add_row(sc.name, base, sc.description)
+    out.print(t)
+
+
+@app.command()
+def params(
+    scenario: Annotated[str | None, typer.Argument(help="show values as resolved for this scenario")] = None,
+) -> None:
+    """List every parameter with value, unit, and source or assumption range."""
+    import sim
+    from sim.paramtree import leaves
+
+    try:
+        p = sim.load(scenario).params if scenario else sim.Params()
+    except InputError as e:
+        fail(e)
+    t = Table(title="Parameters" + (f" ({scenario})" if scenario else " (defaults)"))
+    for c in ("parameter", "value", "unit", "source / assumption", "description"):
+        t.add_column(c, overflow="fold")
+    for leaf in leaves(p):
+        prov = leaf.source or (f"assumption {leaf.assumption[0]:g}-{leaf.assumption[1]:g}" if leaf.assumption else "switch")
+        t.add_row(leaf.path, str(leaf.value), leaf.unit, prov, leaf.doc)
+    out.print(t)
+
+
+def main() -> None:
+    try:
+        app()
+    except InputError as e:  # raised outside a command's own handler
+        err.print(f"error: {e}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
