@@ -3,7 +3,7 @@ police jurisdictions.
 
 Residents are stored sorted by neighbourhood and household, so each neighbourhood's
 residents (and households) are one contiguous slice: per-neighbourhood draws become
-``rng.integers(start, end)`` and sums become ``np.add.reduceat``, with no index lists.
+``rng.integers(start, end)`` and counts become ``np.bincount``, with no index lists.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from sim.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
-err = Console(stderr=True)
-out = Console()
+# Wide tables when piped to a file (rich assumes 80 columns without a terminal).
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 class DelayedProgress:
@@ -140,6 +141,29 @@ def params(
         prov = leaf.source or (f"assumption {leaf.assumption[0]:g}-{leaf.assumption[1]:g}" if leaf.assumption else "switch")
         t.add_row(leaf.path, str(leaf.value), leaf.unit, prov, leaf.doc)
     out.print(t)
+
+
+@app.command()
+def calibrate(
+    check: Annotated[bool, typer.Option("--check", help="exit 1 if any target is outside its tolerance")] = False,
+) -> None:
+    """Print every calibration target: published value, source, model value, tolerance."""
+    from sim.targets import all_targets, format_value
+
+    rows = all_targets()
+    t = Table(title="Calibration targets (shared/calibration/TARGETS.md)")
+    for c in ("target", "source", "published", "model", "tolerance", "result"):
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(r.name, r.source, format_value(r.target), format_value(r.model),
+                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}",
+                  "[green]pass[/]" if r.passed else "[bold red]FAIL[/]")
+    out.print(t)
+    failed = [r.name for r in rows if not r.passed]
+    out.print(f"{len(rows) - len(failed)} of {len(rows)} targets within tolerance.")
+    if check and failed:
+        err.print("outside tolerance: " + "; ".join(failed))
+        raise typer.Exit(code=1)
 
 
 def main() -> None:

@@ -76,6 +76,7 @@ class SurveillanceModel(mesa.Model):
         self.group_size = np.bincount(c.group, minlength=G)
         self.cameras_by_group = np.bincount(self.head_group[self.pop.camera], minlength=G)
         self.app_by_group = np.zeros(G, np.int64)
+        self.cameras_by_nbh = np.bincount(c.hh_nbh[self.pop.camera], minlength=m)
         self.platform = np.zeros(n, bool)
         self.peer_share = np.zeros(n, np.float32)  # share of contacts on the platform
         self.inv_degree = (1 / np.maximum(np.diff(self.adjacency.indptr), 1)).astype(np.float32)
@@ -110,7 +111,8 @@ class SurveillanceModel(mesa.Model):
             g = nx.watts_strogatz_graph(total, k, 0.2, seed=int(rng.integers(2**31)))
             self.dept_peers = row_normalise(nx.to_scipy_sparse_array(g, format="csr", dtype=np.float32))
         else:
-            self.dept_peers = row_normalise(nx.to_scipy_sparse_array(nx.complete_graph(total), format="csr"))
+            self.dept_peers = row_normalise(nx.to_scipy_sparse_array(nx.complete_graph(total), format="csr",
+                                                                     dtype=np.float32))
 
     # --- the day ----------------------------------------------------------------------
     def step(self) -> None:
@@ -160,8 +162,7 @@ class SurveillanceModel(mesa.Model):
         self.city_departments.do("step")
 
     def update_coverage(self) -> None:
-        cams = np.add.reduceat(self.pop.camera, self.city.hh_start) if len(self.pop.camera) else 0
-        self.coverage = -np.expm1(-self.p.coverage.kappa * cams / np.maximum(self.hh_count, 1))
+        self.coverage = -np.expm1(-self.p.coverage.kappa * self.cameras_by_nbh / np.maximum(self.hh_count, 1))
 
     def record(self) -> None:
         r, pop, c, G = self.recorder, self.pop, self.city, len(self.group_keys)
@@ -206,6 +207,7 @@ class SurveillanceModel(mesa.Model):
         self.pop.cam_clock[households] = np.inf
         self.pop.free_camera[households] |= free
         self.cameras_by_group += np.bincount(self.head_group[households], minlength=len(self.group_keys))
+        self.cameras_by_nbh += np.bincount(self.city.hh_nbh[households], minlength=self.city.n_neighbourhoods)
         self.free_cameras += len(households) if free else 0
         self.join_platform(self.city.members(households))
         heads = self.city.hh_head[households]

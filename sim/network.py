@@ -65,9 +65,9 @@ def build_network(city: City, p: Network, rng: np.random.Generator) -> sp.csr_ar
 
 def row_normalise(a: sp.csr_array) -> sp.csr_array:
     """Matrix whose product with a vector gives each resident's mean over contacts."""
-    deg = np.asarray(a.sum(axis=1)).ravel()
+    deg = np.asarray(a.sum(axis=1), dtype=float).ravel()
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0).astype(np.float32)
-    w = a.copy()
+    w = a.astype(np.float32)
     w.data *= np.repeat(inv, np.diff(w.indptr))
     return w
 

@@ -137,7 +137,7 @@ class Adoption(Node):
     initial_cameras: float = param(0.03, unit="share of households", ge=0, le=1,
                                    doc="households with a video doorbell on day 0 (Jan 2017)",
                                    assumption=(0.02, 0.04))
-    camera_hazard: float = param(5.5e-5, unit=DAY, ge=0, le=1,
+    camera_hazard: float = param(3.63e-5, unit=DAY, ge=0, le=1,
                                  doc="daily purchase hazard of a household at reference fear, no peers, no marketing",
                                  source="fitted: ~4% of households by end of 2017 (Parks Associates)")
     beta_fear: float = param(4.0, unit="1 / fear", ge=0, le=50, doc="log-hazard rise per unit fear above baseline",
@@ -188,10 +188,10 @@ class Departments(Node):
                            assumption=(0, 18_000))
     peer_degree: int = param(6, unit="ties / department", ge=2, le=50,
                              doc="mean contacts of a department in the diffusion network", assumption=(4, 12))
-    outside_hazard: float = param(1.6e-6, unit=DAY, ge=0, le=1,
+    outside_hazard: float = param(2.31e-7, unit=DAY, ge=0, le=1,
                                   doc="daily chance an outside department accepts the offer unprompted",
                                   source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
-    peer_hazard: float = param(0.011, unit=DAY, ge=0, le=1,
+    peer_hazard: float = param(0.0198, unit=DAY, ge=0, le=1,
                                doc="daily acceptance hazard per share of partnered peer departments",
                                source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
     city_hazard: float = param(0.004, unit=DAY, ge=0, le=1,

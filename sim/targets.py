@@ -1,0 +1,44 @@
+"""Every calibration target of the model, checked in one table (``survsim calibrate``).
+
+Model-level targets are averaged over a few seeds of the shipped scenarios; recognition
+targets are analytic (see :mod:`sim.recognition.targets`). Tolerances are ours, chosen
+from how precise each published figure is.
+"""
+
+from __future__ import annotations
+
+
+from sim.fitting import ADOPTION_DAY, ADOPTION_SHARE, camera_share, partners
+from sim.recognition import TargetCheck, recognition_targets
+from sim.scenario import load
+
+SEEDS = range(4)
+
+
+def _check(name: str, source: str, target: float, model: float, band: tuple[float, float]) -> TargetCheck:
+    return TargetCheck(name, source, target, float(model), band, bool(band[0] <= model <= band[1]))
+
+
+def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
+    """Adoption and partnership figures reproduced by the model (mean over seeds)."""
+    share = camera_share(load("baseline").params, seeds)
+    end_2018, aug_2019 = partners(load("national").params, seeds, (729, 969))
+    return [
+        _check(f"households with a video doorbell, day {ADOPTION_DAY} (end of 2017)",
+               "Parks Associates 2017", ADOPTION_SHARE, share, (0.035, 0.045)),
+        _check("departments partnered, 31 Dec 2018 (national preset)", "Financial Times, Jan 2021",
+               40, end_2018, (20, 60)),
+        _check("departments partnered, 28 Aug 2019 (national preset)",
+               "Washington Post and the vendor's map, Aug 2019 (401-405)", 403, aug_2019, (250, 550)),
+    ]
+
+
+def all_targets(seeds: range = SEEDS) -> list[TargetCheck]:
+    return model_targets(seeds) + recognition_targets()
+
+
+def format_value(x: float) -> str:
+    return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
+
+
+__all__ = ["TargetCheck", "all_targets", "model_targets", "format_value"]

@@ -1,0 +1,130 @@
+"""The command line end to end: what a user types and what they get."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SURVSIM = [sys.executable, "-m", "sim.cli"]
+
+
+def survsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*SURVSIM, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_run_writes_manifest_timeseries_summary(tmp_path):
+    out = tmp_path / "res"
+    r = survsim("run", "baseline", "--replicates", "2", "--seed", "5", "--days", "500",
+                "--residents", "1000", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert str(out) in r.stdout, "the CLI must print where its results are"
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["scenario"]["name"] == "baseline"
+    assert man["seed"] == 5 and len(man["replicate_seeds"]) == 2
+    assert man["days"] == 500 and man["residents"] == 1000
+    assert man["survsim_version"] and "created" in man
+    names = {m["name"] for m in man["metrics"]}
+    assert {"cameras", "app_users", "free_cameras", "partnered_departments", "coverage_mean", "fear_mean",
+            "crimes_actual", "crimes_reported", "crimes_recorded", "footage_requests_warrantless",
+            "footage_requests_warranted", "footage_granted"} <= names
+    assert all(m["label"] and m["unit"] for m in man["metrics"])
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert list(ts.columns) == ["scenario", "replicate", "seed", "day", "metric", "group", "value"]
+    assert set(ts.replicate) == {0, 1} and ts.day.max() == 500
+    assert set(ts.seed) == set(man["replicate_seeds"])
+    assert (ts[ts.metric == "cameras"].group == "").any() and (ts.group == "black_f").any()
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"metric", "median", "p10", "p90"} <= set(summary.columns)
+    assert not list(tmp_path.glob(".res.tmp-*")), "temporary folder left behind"
+
+
+def test_scenarios_lists_shipped():
+    r = survsim("scenarios")
+    assert r.returncode == 0
+    for name in ("baseline", "educator", "national"):
+        assert name in r.stdout
+
+
+def test_params_lists_provenance():
+    r = survsim("params")
+    assert r.returncode == 0
+    assert "crime.property_recorded" in r.stdout and "FBI CIUS 2019" in r.stdout
+    assert "assumption" in r.stdout
+
+
+BAD = {
+    "unknown.toml": ('extends = "baseline"\n[params.city]\nn_residentz = 5\n',
+                     ["params.city.n_residentz", "Did you mean", "n_residents"]),
+    "type.toml": ('extends = "baseline"\n[params.city]\ndissimilarity = "high"\n',
+                  ["params.city.dissimilarity", "'high'", "0.0 to 0.95"]),
+    "range.toml": ('extends = "baseline"\n[params.crime]\nrecording = 1.5\n',
+                   ["params.crime.recording", "1.5", "0 to 1"]),
+    "top.toml": ('extend = "baseline"\n', ["extend", "Did you mean 'extends'"]),
+    "cycle.toml": ('extends = "cycle.toml"\n', ["cycle"]),
+    "syntax.toml": ('name = \n', ["not valid TOML"]),
+}
+
+
+@pytest.mark.parametrize("fname", sorted(BAD))
+def test_bad_scenario_file_exit_2_nothing_written(tmp_path, fname):
+    text, expected = BAD[fname]
+    f = tmp_path / fname
+    f.write_text(text)
+    out = tmp_path / "out"
+    r = survsim("run", str(f), "--days", "5", "--residents", "100", "--out", str(out))
+    assert r.returncode == 2, r.stdout + r.stderr
+    for piece in expected:
+        assert piece in r.stderr, f"{piece!r} not in: {r.stderr}"
+    assert str(f) in r.stderr or fname == "cycle.toml", "the message must name the file"
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["nosuch"], "no such file or shipped scenario"),
+    (["/no/such/file.toml"], "no such file"),
+    (["baseline", "--residents", "10"], "--residents = 10"),
+    (["baseline", "--days", "0"], "--days = 0"),
+    (["baseline", "--replicates", "0"], "--replicates"),
+    (["baseline", "--workers", "abc"], "--workers"),
+])
+def test_bad_flags_exit_2(tmp_path, args, expected):
+    out = tmp_path / "out"
+    r = survsim("run", *args, "--out", str(out))
+    assert r.returncode == 2
+    assert expected in r.stderr
+    assert not out.exists()
+
+
+def test_refuses_to_overwrite_foreign_folder(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.txt").write_text("keep me")
+    r = survsim("run", "baseline", "--days", "5", "--residents", "100", "--out", str(tmp_path / "mine"))
+    assert r.returncode == 2 and "not a survsim results folder" in r.stderr
+    assert (tmp_path / "mine" / "thesis.txt").read_text() == "keep me"
+
+
+def test_interrupted_save_leaves_nothing(tmp_path, monkeypatch):
+    import sim
+
+    res = sim.run("baseline", days=3, residents=100)
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(KeyboardInterrupt):
+        res.save(tmp_path / "r")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_calibrate_check_passes():
+    r = survsim("calibrate", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "FAIL" not in r.stdout
+    assert "Congress" in r.stdout and "Parks Associates" in r.stdout
