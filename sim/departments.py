@@ -77,4 +77,4 @@ class PoliceDepartment(mesa.Agent):
         sub = footage.RequestDraws(d.request[mine], d.cause[mine], d.window[mine], d.grant[mine])
         out = footage.request_footage(p_req, off.nbh[mine], sub, m.city.hh_start, m.hh_count,
                                       m.pop.camera, m.pop.aware, m.pop.fear, m.city.hh_head, m.p)
-        m.count_requests(out)
+        m.count_requests(out, mine)

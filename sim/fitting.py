@@ -18,6 +18,7 @@ from sim.scenario import load
 
 ADOPTION_DAY, ADOPTION_SHARE = 365, 0.04          # Parks Associates: 4% of households, 2017
 PARTNER_TARGETS = {729: 40.0, 969: 403.0}         # FT 2021 (~40 end 2018); WaPo 28 Aug 2019 (401-405)
+BLACK_ARREST_SHARE = 0.284                        # FBI CIUS 2019 Table 49 (city arrests)
 
 
 def with_values(p: Params, **dotted: float) -> Params:
@@ -54,6 +55,28 @@ def partners(p: Params, seeds: range, days: tuple[int, ...] = tuple(PARTNER_TARG
     return np.mean(out, axis=0)
 
 
+def black_arrest_share(p: Params, seeds: range) -> float:
+    """Share of all arrests over a run that are of Black people (pooled over seeds)."""
+    black = [i for i, k in enumerate(p.group_keys) if k.startswith("black_")]
+    tot = np.zeros(len(p.group_keys))
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        r = m.recorder
+        tot += np.nansum(r.by_group[:, r.index["arrests"], :], axis=0)
+    return float(tot[black].sum() / tot.sum())
+
+
+def fit_over_policing(seeds: range = range(4)) -> float:
+    """Over-policing strength that reproduces the Black share of arrests (brentq)."""
+    base = load("baseline").params
+
+    def gap(k: float) -> float:
+        return black_arrest_share(with_values(base, **{"patrol.over_policing": k}), seeds) - BLACK_ARREST_SHARE
+
+    return float(optimize.brentq(gap, 0.0, 10.0, xtol=0.05))
+
+
 def fit_adoption(seeds: range = range(4)) -> float:
     """Camera purchase hazard that gives ~4% of households by day 365 (brentq)."""
     base = load("baseline").params
@@ -79,6 +102,7 @@ def fit_partnerships(seeds: range = range(4)) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
+    print("patrol.over_policing =", f"{fit_over_policing():.3g}")
     print("adoption.camera_hazard =", f"{fit_adoption():.3g}")
     o, q = fit_partnerships()
     print("departments.outside_hazard =", f"{o:.3g}", " departments.peer_hazard =", f"{q:.3g}")

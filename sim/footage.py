@@ -37,6 +37,7 @@ class Requests:
     warranted: int = 0
     granted: int = 0
     granted_households: np.ndarray | None = None  # household rows that handed over footage
+    offences: np.ndarray | None = None  # positions (in the offences passed) with footage obtained
 
 
 def request_footage(p_request: np.ndarray, nbh: np.ndarray, d: RequestDraws, hh_start: np.ndarray,
@@ -57,7 +58,7 @@ def request_footage(p_request: np.ndarray, nbh: np.ndarray, d: RequestDraws, hh_
     elif not r.in_app:
         ask[:] = False
     if not ask.any():
-        return Requests(granted_households=np.empty(0, np.int64))
+        return Requests(granted_households=np.empty(0, np.int64), offences=np.empty(0, np.int64))
     k = r.households_near
     count = hh_count[nbh[ask]]
     start = (d.window[ask] * count).astype(np.int64)
@@ -75,4 +76,5 @@ def request_footage(p_request: np.ndarray, nbh: np.ndarray, d: RequestDraws, hh_
     return Requests(
         warrantless=0 if warranted else n_asked, warranted=n_asked if warranted else 0,
         granted=int(granted.sum()), granted_households=near[granted],
+        offences=np.flatnonzero(ask)[granted.any(axis=1)],
     )

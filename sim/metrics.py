@@ -34,6 +34,24 @@ METRICS: tuple[Metric, ...] = (
     Metric("footage_requests_warrantless", "Footage requests without a warrant", "owners asked / day", flow=True),
     Metric("footage_requests_warranted", "Footage requests with a warrant", "owners asked / day", flow=True),
     Metric("footage_granted", "Footage requests granted", "owners / day", flow=True),
+    Metric("fr_searches", "Face-recognition searches (by offender's group)", "searches / day", per_group=True, flow=True),
+    Metric("fr_true_candidates", "Searches returning the offender", "candidates / day", per_group=True, flow=True),
+    Metric("fr_false_candidates", "False candidates returned (by their group)", "candidates / day", per_group=True,
+           flow=True),
+    Metric("stops", "Police stops (face matches, patrols, emotion flags)", "stops / day", per_group=True, flow=True),
+    Metric("arrests", "Arrests", "arrests / day", per_group=True, flow=True),
+    Metric("wrongful_stops", "Stops of people who did not commit the offence", "stops / day", per_group=True,
+           flow=True),
+    Metric("wrongful_arrests", "Arrests of people who did not commit the offence", "arrests / day", per_group=True,
+           flow=True),
+    Metric("clearances", "Offences cleared by arrest (by offender's group)", "offences / day", per_group=True,
+           flow=True),
+    Metric("emotion_flags", "Faces flagged 'fear'/'anger' by emotion analysis", "flags / day", per_group=True,
+           flow=True),
+    Metric("gallery_size", "Photos in the searched mugshot gallery", "photos", per_group=True),
+    Metric("disparity_wrongful_stops",
+           "Wrongful stops per capita to date, relative to the reference group (population row: highest group)",
+           "ratio", per_group=True),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
@@ -53,6 +71,7 @@ class Recorder:
         self.index = {m.name: i for i, m in enumerate(metrics)}
         self.total = np.zeros((days + 1, len(metrics)))
         self.by_group = np.full((days + 1, len(metrics), n_groups), np.nan)
+        self.by_group[:, [m.per_group for m in metrics], :] = 0.0  # day-0 flows are zero, not missing
 
     def record(self, day: int, name: str, value: float, by_group: np.ndarray | None = None) -> None:
         i = self.index[name]

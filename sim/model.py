@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+
 import mesa
 from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 
-from sim import adoption, crime, fear, footage
+from sim import adoption, crime, enforcement, fear, footage
 from sim.city import build_city
 from sim.departments import PoliceDepartment
 from sim.metrics import Recorder
-from sim.network import build_network, row_normalise
+from sim.network import build_network, neighbours, row_normalise
 from sim.params import Params
 from sim.residents import Resident, init_population
 from sim.streams import stream
@@ -32,8 +34,13 @@ class SurveillanceModel(mesa.Model):
        partnered departments credits.
     5. ``police``: each partnered city department turns credits into free cameras and
        asks owners near today's recorded offences for footage.
-    6. ``update_coverage``: camera coverage of each neighbourhood.
-    7. ``record``: the day's metrics.
+    6. ``investigate``: footage with a usable face is searched against the mugshot
+       gallery; reviewed leads become stops and arrests; offences are cleared; every
+       arrest adds a photo to the gallery; emotion flags may become stops.
+    7. ``patrol``: patrol stops where attention is (recorded incidents, if the loop is on);
+       the gallery's wider catchment, policed like the city, adds its arrests' photos.
+    8. ``update_coverage``: camera coverage of each neighbourhood.
+    9. ``record``: the day's metrics.
 
     Example:
         >>> m = SurveillanceModel(Params(), seed=1)
@@ -49,6 +56,7 @@ class SurveillanceModel(mesa.Model):
         self.day = 0
         self.group_keys = p.group_keys
         self.city = c = build_city(p, stream(seed, "city"))
+        self.city_minority = c.category != np.bincount(c.category).argmax()
         self.pop = init_population(c, p, stream(seed, "city"))
         self.adjacency = build_network(c, p.network, stream(seed, "network"))
         self.contacts = row_normalise(self.adjacency)  # contacts @ x = mean of x over contacts
@@ -57,15 +65,21 @@ class SurveillanceModel(mesa.Model):
         self.rng_partner = stream(seed, "partnership")
         self.rng_free = stream(seed, "free_cameras")
         self.rng_requests = stream(seed, "requests")
+        self.rng_enforce = stream(seed, "enforcement")
+        self.rng_leads = stream(seed, "leads")
+        self.rng_patrol = stream(seed, "patrol")
+        self.rng_emotion = stream(seed, "emotion")
 
         n, m = len(c.nbh), c.n_neighbourhoods
-        self.population = c.population().astype(float)
+        self.pop_counts = c.population()
+        self.population = self.pop_counts.astype(float)
         self.hh_count = c.households()
         self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index)
         ratio = np.array([p.groups.offending_ratio.get(k, 1.0) for k in self.group_keys])
         self.offend_cum = np.cumsum(ratio[c.group])
         self.coverage = np.zeros(m)
         self.marketing = np.zeros(m)
+        self.marketing_term: np.ndarray | None = None  # beta_marketing * marketing, per resident
         self.posts_1k = np.zeros(m)
         self.flows: dict[str, float] = {}
         self.free_cameras = 0
@@ -74,6 +88,7 @@ class SurveillanceModel(mesa.Model):
         G = len(self.group_keys)
         self.head_group = c.group[c.hh_head]
         self.group_size = np.bincount(c.group, minlength=G)
+        self.group_idx = c.group.astype(np.intp)  # bincount converts int8 indices on every call
         self.cameras_by_group = np.bincount(self.head_group[self.pop.camera], minlength=G)
         self.app_by_group = np.zeros(G, np.int64)
         self.cameras_by_nbh = np.bincount(c.hh_nbh[self.pop.camera], minlength=m)
@@ -86,7 +101,28 @@ class SurveillanceModel(mesa.Model):
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
-        Resident.create_agents(self, n, row=np.arange(n))
+        # Enforcement: recognition errors in the model's groups, the gallery, patrols.
+        self.scores = enforcement.score_model(self.group_keys, p)
+        self.emotion_rate = enforcement.emotion_rates(self.group_keys, p)
+        self.rng_gallery = stream(seed, "gallery")
+        self.gallery = enforcement.initial_gallery(c.group, self.group_keys, p, self.rng_gallery)
+        self.by_group = np.argsort(c.group, kind="stable")
+        self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
+        self.reference = self.group_keys.index(p.enforcement.reference_group)
+        self.counts = enforcement.DayCounts(G)
+        self.cum_wrongful_stops = np.zeros(G, np.int64)
+        # Over-policing: effort per capita rises with a neighbourhood's minority share.
+        minority = np.bincount(c.nbh, weights=self.city_minority, minlength=m) / np.maximum(self.population, 1)
+        effort = np.exp(p.patrol.over_policing * minority)
+        self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
+        rep = p.crime.recording * np.array([[p.crime.property_reporting], [p.crime.violent_reporting]])
+        self.attention = (self.crime_rates * rep).sum(axis=0) / np.maximum(self.population, 1) * self.effort
+
+        gc.disable()  # a million new objects trigger many useless collections (~1/3 of build time)
+        try:
+            Resident.create_agents(self, n, row=np.arange(n))
+        finally:
+            gc.enable()
         self._build_departments(stream(seed, "departments"))
         self.vendor = Vendor(self)
         self.update_coverage()
@@ -104,6 +140,7 @@ class SurveillanceModel(mesa.Model):
         self.departments = [PoliceDepartment(self, i, households[i]) for i in range(total)]
         self.city_departments = AgentSet(self.departments[:n_city], random=self.random)
         self.partnered = np.zeros(total, bool)
+        self.dept_uses_fr = rng.random(n_city) < p.enforcement.fr_departments
         self.dept_in_city = np.arange(total) < n_city
         # Departments learn of the programme from peers: a small-world network (networkx).
         k = min(p.departments.peer_degree, total - 1) // 2 * 2
@@ -119,11 +156,14 @@ class SurveillanceModel(mesa.Model):
         self.day += 1
         self.flows = dict.fromkeys(("footage_requests_warrantless", "footage_requests_warranted",
                                     "footage_granted"), 0)
+        self.counts = enforcement.DayCounts(len(self.group_keys))
         self.commit_crime()
         self.spread_fear()
         self.offer_partnerships()
         self.adopt()
         self.police()
+        self.investigate()
+        self.patrol()
         self.update_coverage()
         self.record()
 
@@ -131,13 +171,18 @@ class SurveillanceModel(mesa.Model):
         self.today = crime.commit_crime(self.crime_rates, self.coverage, self.offend_cum,
                                         self.city.res_start, self.p.crime, self.rng_crime)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
+        # Per offence, for the enforcement path: face usable, review, stop, arrest,
+        # clearance, other image source.
+        self.today_u = self.rng_enforce.random((6, len(self.today)))
+        self.footage = np.zeros(len(self.today), bool)
+        self.granted_households: list[np.ndarray] = []
 
     def spread_fear(self) -> None:
         p, c, pop = self.p, self.city, self.pop
         posts = fear.crime_posts(self.today, c.n_neighbourhoods, p, self.app_live, self.marketing)
         self.flows["crime_posts"] = float(posts.sum())
         self.posts_1k = fear.posts_per_1k(posts, c.radius, self.population).astype(np.float32)
-        exposure = self.posts_1k[c.nbh]
+        exposure = np.repeat(self.posts_1k, self.pop_counts)  # residents are sorted by neighbourhood
         exposure *= self.exposure_weight
         fear.update_fear(pop.fear, self.fear_pull, exposure, self.contacts @ pop.fear, p)
 
@@ -145,13 +190,16 @@ class SurveillanceModel(mesa.Model):
         self.vendor.step()
         v = self.p.vendor
         effort = self.p.departments.marketing_effort if v.marketing_duty else 0.0
-        self.marketing = effort * self.partnered[self.city.dept]
+        marketing = effort * self.partnered[self.city.dept]
+        if not np.array_equal(marketing, self.marketing):  # changes only when a department partners
+            self.marketing = marketing
+            self.marketing_term = (np.repeat((self.p.adoption.beta_marketing * marketing).astype(np.float32),
+                                             self.pop_counts) if marketing.any() else None)
 
     def adopt(self) -> None:
         p, c, pop = self.p, self.city, self.pop
         a = p.adoption
-        mkt = (a.beta_marketing * self.marketing).astype(np.float32)[c.nbh] if self.marketing.any() else None
-        x = adoption.log_hazard(a, pop.fear, self.peer_share, self.static_hazard, mkt)
+        x = adoption.log_hazard(a, pop.fear, self.peer_share, self.static_hazard, self.marketing_term)
         xh = x[c.hh_head]
         xh += adoption.camera_offset(a, p.vendor.price, pop.price_sens)
         self.give_cameras(adoption.advance_clock(pop.cam_hazard, pop.cam_clock, xh), free=False)
@@ -160,6 +208,97 @@ class SurveillanceModel(mesa.Model):
 
     def police(self) -> None:
         self.city_departments.do("step")
+
+    def investigate(self) -> None:
+        p, e, off, u = self.p, self.p.enforcement, self.today, self.today_u
+        group = self.city.group
+        clear_p = np.where(off.kind == crime.VIOLENT, e.violent_clearance, e.property_clearance)
+        cleared = off.recorded & (u[4] < clear_p * self.effort[off.nbh])  # conventional investigation
+        doorbell = self.footage & off.captured & (u[0] < e.usable_face)
+        other = off.recorded & (u[5] < e.other_probes)
+        probe = np.flatnonzero((doorbell | other) & e.fr_allowed & self.dept_uses_fr[self.city.dept[off.nbh]])
+        if len(probe):
+            offender = off.offender[probe]
+            true_stopped, false_stopped = enforcement.run_searches(
+                group[offender], self.gallery.enrolled[offender], self.gallery.photos,
+                p.recognition.threshold, self.scores, p, u[1:3, probe], self.rng_leads, self.counts)
+            self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(self.group_keys))
+            self.pop.stops[offender[true_stopped]] += 1
+            cleared[probe[true_stopped & (u[3, probe] < e.arrest_offender)]] = True
+            self.stop_innocents(false_stopped.sum(axis=0), wrongful_arrest=True)
+        arrested = off.offender[cleared]
+        self.counts.clearances += np.bincount(group[arrested], minlength=len(self.group_keys))
+        self.arrest(arrested, np.zeros(0, np.int64))
+        if p.emotion.enabled and self.granted_households:
+            self.screen_emotions(np.concatenate(self.granted_households))
+
+    def stop_innocents(self, by_group: np.ndarray, wrongful_arrest: bool) -> None:
+        """Stop innocent people from the gallery (by group); some are arrested on the match."""
+        e, G = self.p.enforcement, len(self.group_keys)
+        who = np.repeat(np.arange(G), by_group)
+        if len(who) == 0:
+            return
+        rng = self.rng_leads
+        resident = rng.random(len(who)) < self.gallery.resident_photos[who] / np.maximum(self.gallery.photos[who], 1)
+        rows = enforcement.pick_enrolled(who[resident], self.by_group, self.group_start, self.gallery.enrolled, rng)
+        p_arrest = e.arrest_innocent * (1.0 if e.match_alone_arrest else e.corroboration_factor)
+        arrested = rng.random(len(who)) < p_arrest if wrongful_arrest else np.zeros(len(who), bool)
+        self.counts.stops += by_group
+        self.counts.wrongful_stops += by_group
+        self.counts.wrongful_arrests += np.bincount(who[arrested], minlength=G)
+        res_rows = np.full(len(who), -1)
+        res_rows[resident] = rows
+        known = res_rows >= 0
+        np.add.at(self.pop.stops, res_rows[known], 1)
+        np.add.at(self.pop.wrongful, res_rows[known], 1)
+        self.arrest(res_rows[arrested & known], np.bincount(who[arrested & ~known], minlength=G))
+
+    def arrest(self, residents: np.ndarray, outsiders_by_group: np.ndarray) -> None:
+        """Arrest residents (rows) and outsiders (counts by group); each gets a booking photo."""
+        G = len(self.group_keys)
+        g = self.city.group[residents]
+        self.counts.arrests += np.bincount(g, minlength=G)
+        if len(outsiders_by_group):
+            self.counts.arrests += outsiders_by_group
+        np.add.at(self.pop.arrests, residents, 1)
+        if self.p.loops.gallery:  # the gallery loop: every arrest adds a photo
+            self.gallery.add(residents, g, outsiders_by_group if len(outsiders_by_group) else None)
+
+    def screen_emotions(self, households: np.ndarray) -> None:
+        """Emotion analysis of passers-by in obtained footage; flags may become stops."""
+        c, rng, e = self.city, self.rng_emotion, self.p.enforcement
+        nbh = np.repeat(c.hh_nbh[households], e.passersby)
+        if len(nbh) == 0:
+            return
+        end = np.append(c.res_start[1:], len(c.nbh))
+        faces = c.res_start[nbh] + (rng.random(len(nbh)) * (end[nbh] - c.res_start[nbh])).astype(np.int64)
+        flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
+        by_group = np.bincount(c.group[flagged], minlength=len(self.group_keys))
+        self.counts.emotion_flags += by_group
+        if e.emotion_stops:  # a flag is not evidence of anything: every such stop is wrongful
+            self.counts.stops += by_group
+            self.counts.wrongful_stops += by_group
+            np.add.at(self.pop.stops, flagged, 1)
+            np.add.at(self.pop.wrongful, flagged, 1)
+
+    def patrol(self) -> None:
+        """Patrol stops allocated by attention; a share end in (rightful) arrests."""
+        c, p, rng = self.city, self.p.patrol, self.rng_patrol
+        n_stops = rng.poisson(p.stops_per_1k * len(c.nbh) / 1000)
+        w = self.attention * self.population
+        per_nbh = rng.multinomial(n_stops, w / w.sum()) if w.sum() > 0 else np.zeros(len(w), np.int64)
+        nbh = np.repeat(np.arange(len(w)), per_nbh)
+        end = np.append(c.res_start[1:], len(c.nbh))
+        who = c.res_start[nbh] + (rng.random(len(nbh)) * (end[nbh] - c.res_start[nbh])).astype(np.int64)
+        hit = rng.random(len(who)) < p.hit_rate
+        self.counts.stops += np.bincount(c.group[who], minlength=len(self.group_keys))
+        np.add.at(self.pop.stops, who, 1)
+        self.arrest(who[hit], np.zeros(0, np.int64))
+        recorded = np.bincount(self.today.nbh[self.today.recorded], minlength=len(w))
+        self.attention = enforcement.attention_update(
+            self.attention, recorded / np.maximum(self.population, 1) * self.effort, self.p)
+        if self.p.loops.gallery:  # the catchment's arrests, in the make-up of today's city arrests
+            self.gallery.photos += self.rng_gallery.poisson(self.p.gallery.catchment_ratio * self.counts.arrests)
 
     def update_coverage(self) -> None:
         self.coverage = -np.expm1(-self.p.coverage.kappa * self.cameras_by_nbh / np.maximum(self.hh_count, 1))
@@ -172,8 +311,9 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "free_cameras", self.free_cameras)
         r.record(d, "partnered_departments", self.partnered.sum())
         r.record(d, "coverage_mean", float(self.coverage @ self.population / self.population.sum()))
-        fear_sum = np.bincount(c.group, weights=pop.fear, minlength=G)
+        fear_sum = np.bincount(self.group_idx, weights=pop.fear, minlength=G)
         r.record(d, "fear_mean", fear_sum.sum() / len(c.group), fear_sum / np.maximum(self.group_size, 1))
+        r.record(d, "gallery_size", self.gallery.photos.sum(), self.gallery.photos)
         if d == 0:
             return
         t = self.today
@@ -183,6 +323,13 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "crimes_captured", t.captured.sum())
         for name, value in self.flows.items():
             r.record(d, name, value)
+        for name in self.counts.names():
+            v = getattr(self.counts, name)
+            r.record(d, name, v.sum(), v)
+        self.cum_wrongful_stops += self.counts.wrongful_stops
+        rate = self.cum_wrongful_stops / np.maximum(self.group_size, 1)
+        ratio = rate / rate[self.reference] if rate[self.reference] > 0 else np.full(G, np.nan)
+        r.record(d, "disparity_wrongful_stops", np.nanmax(ratio) if np.isfinite(ratio).any() else np.nan, ratio)
 
     # --- shared actions ---------------------------------------------------------------
     @property
@@ -195,7 +342,7 @@ class SurveillanceModel(mesa.Model):
         if len(new) == 0:
             return
         self.platform[new] = True
-        contacts = self.adjacency[new].indices
+        contacts = neighbours(self.adjacency, new)
         np.add.at(self.peer_share, contacts, self.inv_degree[contacts])
 
     def give_cameras(self, households: np.ndarray, free: bool) -> None:
@@ -232,7 +379,10 @@ class SurveillanceModel(mesa.Model):
             for i in np.flatnonzero(earned * self.partnered[: len(earned)]):
                 self.departments[i].credits += earned[i]
 
-    def count_requests(self, out: footage.Requests) -> None:
+    def count_requests(self, out: footage.Requests, offences: np.ndarray) -> None:
+        """Tally one department's requests for ``offences`` (indices into today's)."""
+        self.footage[offences[out.offences]] = True
+        self.granted_households.append(out.granted_households)
         self.flows["footage_requests_warrantless"] += out.warrantless
         self.flows["footage_requests_warranted"] += out.warranted
         self.flows["footage_granted"] += out.granted

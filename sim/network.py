@@ -72,6 +72,14 @@ def row_normalise(a: sp.csr_array) -> sp.csr_array:
     return w
 
 
+def neighbours(a: sp.csr_array, rows: np.ndarray) -> np.ndarray:
+    """Column indices of the given rows, concatenated (what ``a[rows].indices`` gives,
+    without scipy's ~40 us of indexing overhead per call)."""
+    start, end = a.indptr[rows], a.indptr[np.asarray(rows) + 1]
+    size = end - start
+    return a.indices[np.repeat(start - np.cumsum(size) + size, size) + np.arange(size.sum())]
+
+
 def to_networkx(a: sp.csr_array, group: np.ndarray | None = None) -> nx.Graph:
     """The network as a networkx graph, with each node's group as attribute ``group``."""
     g = nx.from_scipy_sparse_array(a)

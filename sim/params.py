@@ -14,7 +14,9 @@ import datetime as dt
 from pydantic import field_validator, model_validator
 
 from sim.groups import CENSUS_SHARES, GROUP_KEYS, GROUP_LABELS
+from sim.emotion import EmotionParams
 from sim.paramtree import Node, param
+from sim.recognition.params import RecognitionParams
 
 DAY = "1 / day"
 
@@ -31,7 +33,7 @@ class Groups(Node):
         doc="demographic groups and their population shares (normalised to sum 1)",
         source="US Census 2019 (Black 13.4% per TARGETS.md); other race shares assumption +/-2pp")
     offending_ratio: dict[str, float] = param(
-        {}, unit="ratio to the mean", doc="offending rate of a group relative to others (missing = 1)",
+        {}, unit="ratio to the mean", doc="offending rate of a group relative to others (missing = 1: equal)",
         assumption=(1.0, 1.0))
 
     @field_validator("shares")
@@ -232,9 +234,94 @@ class Requests(Node):
                                     assumption=(0.0, 1.0))
 
 
+class Gallery(Node):
+    outside_photos: int = param(300_000, unit="photos", ge=0, le=50_000_000,
+                                doc="booking photos of people outside the city in the searched gallery",
+                                source="Washington County, OR: ~300,000 booking photos (GCN 2017)")
+    catchment_ratio: float = param(30.0, unit="people per city resident", ge=0, le=1000,
+                                   doc="people in the gallery's catchment (county, state) per city resident; the "
+                                       "catchment is policed like the city, so its arrests add photos in proportion",
+                                   assumption=(5.0, 100.0))
+    resident_share: float = param(0.25, unit="share of residents", ge=0, le=1,
+                                  doc="residents with a booking photo at the start (make-up follows arrests)",
+                                  assumption=(0.15, 0.35))
+
+
+class Enforcement(Node):
+    reference_group: str = param("white_m", unit="group key", doc="group disparity ratios are taken against")
+    score_proxy: dict[str, str] = param(
+        {}, unit="group key -> census group key",
+        doc="census group whose recognition error rates a non-census group uses (e.g. educator groups)")
+    fr_allowed: bool = param(True, unit="bool",
+                             doc="face-recognition searches are lawful (no federal face-recognition law)")
+    fr_departments: float = param(0.5, unit="share", ge=0, le=1,
+                                  doc="share of city departments that run face searches on footage",
+                                  assumption=(0.2, 1.0))
+    other_probes: float = param(0.03, unit="probability", ge=0, le=1,
+                                doc="share of recorded offences with a face image from other sources (business CCTV, "
+                                    "social media) that FR-using departments search, partnered or not",
+                                assumption=(0.0, 0.1))
+    usable_face: float = param(0.4, unit="probability", ge=0, le=1,
+                               doc="chance footage of an offence shows the offender's face well enough to search",
+                               assumption=(0.2, 0.7))
+    top_k_mode: bool = param(False, unit="bool",
+                             doc="investigative search: the top-k candidates instead of all above the threshold")
+    review: bool = param(True, unit="bool", doc="candidates go through human review before any action")
+    review_catch: float = param(0.5, unit="probability", ge=0, le=1,
+                                doc="share of false candidates human review rejects", assumption=(0.2, 0.8))
+    review_true_pass: float = param(0.95, unit="probability", ge=0, le=1,
+                                    doc="chance review keeps the true offender", assumption=(0.8, 1.0))
+    stop_per_lead: float = param(0.6, unit="probability", ge=0, le=1,
+                                 doc="chance police stop a candidate who passed review", assumption=(0.3, 1.0))
+    arrest_offender: float = param(0.7, unit="probability", ge=0, le=1,
+                                   doc="chance a stopped offender is arrested", assumption=(0.5, 0.9))
+    arrest_innocent: float = param(0.1, unit="probability", ge=0, le=1,
+                                   doc="chance a stopped innocent candidate is arrested on the match",
+                                   assumption=(0.02, 0.3))
+    match_alone_arrest: bool = param(True, unit="bool", doc="an arrest may rest on a face match alone")
+    corroboration_factor: float = param(0.2, unit="ratio", ge=0, le=1,
+                                        doc="factor on arrest_innocent when a match alone is not enough",
+                                        assumption=(0.05, 0.5))
+    property_clearance: float = param(0.172, unit="probability", ge=0, le=1,
+                                      doc="recorded property offences cleared by arrest without face recognition",
+                                      source="FBI CIUS 2019 (all property crime 17.2%)")
+    violent_clearance: float = param(0.45, unit="probability", ge=0, le=1,
+                                     doc="recorded violent offences cleared by arrest without face recognition",
+                                     assumption=(0.35, 0.55))
+    emotion_stops: bool = param(False, unit="bool", doc="emotion screening: 'fear'/'anger' flags become stops")
+    passersby: int = param(3, unit="faces / footage", ge=0, le=100,
+                           doc="passers-by's faces in one owner's footage (screened when emotion analysis is on)",
+                           assumption=(1, 10))
+
+    @field_validator("score_proxy")
+    @classmethod
+    def _proxies(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = {k: g for k, g in v.items() if g not in GROUP_KEYS}
+        if bad:
+            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}")
+        return v
+
+
+class Patrol(Node):
+    over_policing: float = param(6.35, unit="log-ratio per minority share", ge=0, le=10,
+                                 doc="police attention and investigative effort rise as exp(this x minority share "
+                                     "of the neighbourhood): historical over-policing, not offending",
+                                 source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS 2019)")
+    stops_per_1k: float = param(0.1, unit="stops / 1k residents / day", ge=0, le=50,
+                                doc="patrol stops not driven by a face match", assumption=(0.02, 0.5))
+    hit_rate: float = param(0.05, unit="probability", ge=0, le=1,
+                            doc="share of patrol stops that end in an arrest", assumption=(0.01, 0.15))
+    memory: float = param(0.05, unit=DAY, ge=0, le=1,
+                          doc="weight of today's recorded incidents in patrol attention (moving average)",
+                          assumption=(0.01, 0.2))
+
+
 class Loops(Node):
     fear: bool = param(True, unit="bool", doc="fear loop: camera footage adds crime posts that raise fear")
     credit: bool = param(True, unit="bool", doc="credit loop: app installs earn credits that become free cameras")
+    gallery: bool = param(True, unit="bool", doc="gallery loop: every arrest adds a mugshot to the gallery")
+    attention: bool = param(True, unit="bool",
+                            doc="attention loop: patrols follow recorded incidents, which cameras inflate")
 
 
 class Params(Node):
@@ -251,7 +338,24 @@ class Params(Node):
     vendor: Vendor = Vendor()
     departments: Departments = Departments()
     requests: Requests = Requests()
+    recognition: RecognitionParams = RecognitionParams()
+    emotion: EmotionParams = EmotionParams()
+    gallery: Gallery = Gallery()
+    enforcement: Enforcement = Enforcement()
+    patrol: Patrol = Patrol()
     loops: Loops = Loops()
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> Params:
+        keys = self.group_keys
+        e = self.enforcement
+        if e.reference_group not in keys:
+            raise ValueError(f"enforcement.reference_group = {e.reference_group!r} is not a group; groups: {list(keys)}")
+        missing = [k for k in keys if k not in GROUP_KEYS and k not in e.score_proxy]
+        if missing:
+            raise ValueError(f"groups {missing} have no recognition error rates: map them to census groups "
+                             f"in enforcement.score_proxy")
+        return self
 
     @property
     def group_keys(self) -> tuple[str, ...]:

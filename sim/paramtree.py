@@ -46,10 +46,17 @@ def param(
         assumption: plausible (low, high) range when the value is an assumption.
         ge, le: hard validity bounds enforced when a scenario sets the value.
     """
-    if (source is None) == (assumption is None) and unit != "bool":
-        raise ValueError(f"param {doc!r}: give exactly one of source= or assumption=")
+    if is_number(default) and (source is None) == (assumption is None):
+        raise ValueError(f"param {doc!r}: a number needs exactly one of source= or assumption=")
     extra = {"unit": unit, "source": source, "assumption": list(assumption) if assumption else None}
     return Field(default, description=doc, ge=ge, le=le, json_schema_extra=extra)
+
+
+def is_number(value: Any) -> bool:
+    """Numbers (and dicts of numbers) need provenance; switches and names do not."""
+    if isinstance(value, dict):
+        return any(is_number(v) for v in value.values())
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,9 @@ class Population:
     app: np.ndarray           # bool, uses the neighbourhood app
     app_clock: np.ndarray     # float32, Exp(1) threshold of the app-install clock
     app_hazard: np.ndarray    # float32, cumulative app-install hazard
+    stops: np.ndarray         # int32, times stopped by police
+    arrests: np.ndarray       # int32, times arrested
+    wrongful: np.ndarray      # int32, stops for an offence they did not commit
     # households (h)
     camera: np.ndarray        # bool, owns a video doorbell
     free_camera: np.ndarray   # bool, the camera was given by police
@@ -53,6 +56,7 @@ def init_population(city: City, p: Params, rng: np.random.Generator) -> Populati
         fear=fear_base.copy(), fear_base=fear_base, privacy=privacy.astype(np.float32),
         app=np.zeros(n, bool), app_clock=rng.exponential(size=n).astype(np.float32),
         app_hazard=np.zeros(n, np.float32),
+        stops=np.zeros(n, np.int32), arrests=np.zeros(n, np.int32), wrongful=np.zeros(n, np.int32),
         camera=camera, free_camera=np.zeros(h, bool), aware=rng.random(h) < p.requests.aware_share,
         price_sens=rng.lognormal(-sd**2 / 2, sd, h).astype(np.float32),
         cam_clock=cam_clock, cam_hazard=np.zeros(h, np.float32),
@@ -106,6 +110,22 @@ class Resident(mesa.Agent):
     @property
     def knows_opt_out(self) -> bool:
         return bool(self._pop.aware[self.household])
+
+    @property
+    def in_gallery(self) -> bool:
+        return bool(self.model.gallery.enrolled[self.row])
+
+    @property
+    def stops(self) -> int:
+        return int(self._pop.stops[self.row])
+
+    @property
+    def arrests(self) -> int:
+        return int(self._pop.arrests[self.row])
+
+    @property
+    def wrongful_stops(self) -> int:
+        return int(self._pop.wrongful[self.row])
 
     @property
     def footage_shared(self) -> int:

@@ -8,7 +8,8 @@ from how precise each published figure is.
 from __future__ import annotations
 
 
-from sim.fitting import ADOPTION_DAY, ADOPTION_SHARE, camera_share, partners
+from sim.fitting import (ADOPTION_DAY, ADOPTION_SHARE, BLACK_ARREST_SHARE, black_arrest_share, camera_share,
+                         partners)
 from sim.recognition import TargetCheck, recognition_targets
 from sim.scenario import load
 
@@ -21,8 +22,10 @@ def _check(name: str, source: str, target: float, model: float, band: tuple[floa
 
 def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
     """Adoption and partnership figures reproduced by the model (mean over seeds)."""
-    share = camera_share(load("baseline").params, seeds)
+    base = load("baseline").params
+    share = camera_share(base, seeds)
     end_2018, aug_2019 = partners(load("national").params, seeds, (729, 969))
+    arrests = black_arrest_share(base, seeds)
     return [
         _check(f"households with a video doorbell, day {ADOPTION_DAY} (end of 2017)",
                "Parks Associates 2017", ADOPTION_SHARE, share, (0.035, 0.045)),
@@ -30,6 +33,8 @@ def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
                40, end_2018, (20, 60)),
         _check("departments partnered, 28 Aug 2019 (national preset)",
                "Washington Post and the vendor's map, Aug 2019 (401-405)", 403, aug_2019, (250, 550)),
+        _check("Black share of arrests, baseline 2017-2019", "FBI CIUS 2019 Table 49 (city arrests)",
+               BLACK_ARREST_SHARE, arrests, (0.25, 0.32)),
     ]
 
 

@@ -6,13 +6,13 @@ import pytest
 
 import sim
 from sim.errors import InputError
-from sim.paramtree import leaves
+from sim.paramtree import is_number, leaves
 from sim.scenario import shipped
 
 
 def test_every_parameter_has_unit_and_provenance():
     missing = [leaf.path for leaf in leaves(sim.Params())
-               if not leaf.unit or not leaf.doc or (leaf.unit != "bool" and not (leaf.source or leaf.assumption))]
+               if not leaf.unit or not leaf.doc or (is_number(leaf.value) and not (leaf.source or leaf.assumption))]
     assert missing == [], f"parameters without unit/doc/source-or-assumption: {missing}"
 
 
