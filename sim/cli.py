@@ -90,6 +90,61 @@ def run(
               f"in {elapsed:.1f} s. Results: [bold]{path}[/]", highlight=False)
 
 
+@app.command()
+def compare(
+    scenarios: Annotated[list[str] | None, typer.Argument(help="scenario names or .toml paths (default: baseline and five reforms)")] = None,
+    baseline: Annotated[str, typer.Option(help="scenario the others are compared with")] = "baseline",
+    replicates: Annotated[int, typer.Option(min=1, max=10_000, help="paired replicates per scenario")] = 4,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
+    days: Annotated[int | None, typer.Option(help="override every scenario's horizon (days)")] = None,
+    residents: Annotated[int | None, typer.Option(help="override the number of residents")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
+    out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("results/compare"),
+    charts: Annotated[bool, typer.Option(help="write report.html and PNG/SVG charts")] = True,
+    cache: Annotated[Path, typer.Option(help="cache of finished runs (same scenario and seeds are reused)")] = Path("results/.cache"),
+) -> None:
+    """Run scenarios with paired seeds against a baseline; write summary.csv, report.html, charts."""
+    from sim.compare import DEFAULT_SCENARIOS
+    from sim.compare import compare as run_compare
+
+    names = scenarios or list(DEFAULT_SCENARIOS)
+    try:
+        import sim
+        from sim.runner import overrides
+
+        loaded = [sim.load(n, overrides(days, residents)) for n in dict.fromkeys([baseline, *names])]
+        if out_dir.exists() and not (out_dir / "manifest.json").is_file():
+            raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
+        total = replicates * sum(s.params.run.days for s in loaded)
+        progress = DelayedProgress(total, f"{len(loaded)} scenarios x {replicates} replicates")
+        t0 = time.monotonic()
+        try:
+            comp = run_compare(names, baseline=baseline, replicates=replicates, seed=seed, days=days,
+                               residents=residents, workers=workers, cache=cache, progress=progress)
+        finally:
+            progress.close()
+        path = comp.save(out_dir, charts=charts)
+    except InputError as e:
+        fail(e)
+    s = comp.summary()
+    s = s[(s.group == "") & s.metric.isin(["cameras", "footage_requests_warrantless", "fr_searches",
+                                            "wrongful_stops", "wrongful_arrests", "clearances"])]
+    t = Table(title=f"Difference from {comp.baseline}: median [10%-90%] over {replicates} paired replicates")
+    t.add_column("scenario")
+    for metric in s.metric.unique():
+        t.add_column(metric, justify="right")
+    for scen, g in s.groupby("scenario", sort=False):
+        cells = []
+        for metric in s.metric.unique():
+            r = g[g.metric == metric].iloc[0]
+            cells.append(f"{r['median']:,.4g}" if scen == comp.baseline
+                         else f"{r.diff_median:+,.3g} [{r.diff_p10:+,.3g}, {r.diff_p90:+,.3g}]")
+        t.add_row(scen + (" (baseline: level)" if scen == comp.baseline else ""), *cells)
+    out.print(t)
+    out.print(f"Compared in {time.monotonic() - t0:.1f} s. Results: [bold]{path}[/]"
+              + (f" (open {path / 'report.html'})" if charts else ""), highlight=False)
+
+
 def _print_headline(res) -> None:
     s = res.summary()
     s = s[s.group == ""]

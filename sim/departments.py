@@ -36,7 +36,7 @@ class PoliceDepartment(mesa.Agent):
 
     def on_partnered(self) -> None:
         """Contract signed: the vendor seeds free cameras if a credit programme runs."""
-        if self.model.p.vendor.credit_programme:
+        if self.in_city and self.model.law.credit_programme[self.index]:
             self.pending_free += self.model.p.vendor.seed_cameras
 
     def step(self) -> None:
@@ -49,7 +49,7 @@ class PoliceDepartment(mesa.Agent):
         """Spend credits on cameras for households in the jurisdiction that have none."""
         m, v = self.model, self.model.p.vendor
         n = self.pending_free
-        if m.p.loops.credit and v.credit_programme and v.price > 0:
+        if m.p.loops.credit and m.law.credit_programme[self.index] and v.price > 0:
             bought = int(self.credits // v.price)
             self.credits -= bought * v.price
             n += bought
@@ -75,6 +75,9 @@ class PoliceDepartment(mesa.Agent):
         p_req = np.where(off.kind[mine] == VIOLENT, r.violent_request, r.property_request)
         d = m.today_draws
         sub = footage.RequestDraws(d.request[mine], d.cause[mine], d.window[mine], d.grant[mine])
+        law, i = m.law, self.index
         out = footage.request_footage(p_req, off.nbh[mine], sub, m.city.hh_start, m.hh_count,
-                                      m.pop.camera, m.pop.aware, m.pop.fear, m.city.hh_head, m.p)
-        m.count_requests(out, mine)
+                                      m.pop.camera, m.pop.aware, m.pop.fear, m.city.hh_head, m.p,
+                                      warrant=law.warrant_required[i], in_app=law.in_app_requests[i],
+                                      informed=law.informed_consent[i])
+        m.count_requests(out, mine, i)

@@ -22,7 +22,9 @@ import numpy as np
 from sim.emotion import flag_rate
 from sim.groups import GROUP_KEYS
 from sim.params import Params
-from sim.recognition import ScoreModel, search
+from scipy import special, stats
+
+from sim.recognition import RecognitionParams, ScoreModel, search
 
 
 def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
@@ -123,7 +125,7 @@ class Leads:
 
 
 def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndarray, threshold: float,
-                 model: ScoreModel, p: Params, u: np.ndarray, rng: np.random.Generator,
+                 review: bool, model: ScoreModel, p: Params, u: np.ndarray, rng: np.random.Generator,
                  counts: DayCounts) -> tuple[np.ndarray, np.ndarray]:
     """Search, review and stop for each probe.
 
@@ -140,7 +142,7 @@ def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndar
     counts.fr_searches += np.bincount(probe_group, minlength=G)
     counts.fr_true_candidates += np.bincount(probe_group[res.found], minlength=G)
     counts.fr_false_candidates += res.false_by_group.sum(axis=0)
-    keep_true, keep_false = (e.review_true_pass, 1 - e.review_catch) if e.review else (1.0, 1.0)
+    keep_true, keep_false = (e.review_true_pass, 1 - e.review_catch) if review else (1.0, 1.0)
     true_stopped = res.found & (u[0] < keep_true) & (u[1] < e.stop_per_lead)
     false_stopped = rng.binomial(res.false_by_group, keep_false * e.stop_per_lead)
     return true_stopped, false_stopped
@@ -152,3 +154,22 @@ def attention_update(attention: np.ndarray, recorded_per_capita: np.ndarray, p: 
     if not p.loops.attention:
         return attention
     return (1 - p.patrol.memory) * attention + p.patrol.memory * recorded_per_capita
+
+
+def audited(rp: RecognitionParams, cap: float, threshold: float) -> RecognitionParams:
+    """Bias audit: lower each group's impostor scores until its same-group FMR at
+    ``threshold`` is at most ``cap`` times the best group's."""
+    a = rp.impostor_mean
+    t, sd = float(special.logit(threshold)), rp.impostor_sd
+    fmr = {k: stats.norm.sf((t - v) / sd) for k, v in a.items()}
+    limit = cap * min(fmr.values())
+    new = {k: (t - sd * stats.norm.isf(limit) if fmr[k] > limit else v) for k, v in a.items()}
+    return rp.model_copy(update={"impostor_mean": new})
+
+
+def equalised(rp: RecognitionParams) -> RecognitionParams:
+    """An algorithm with the best group's error rates for every group."""
+    best_imp = min(rp.impostor_mean.values())
+    best_gen = max(rp.genuine_mean.values())
+    return rp.model_copy(update={"impostor_mean": dict.fromkeys(rp.impostor_mean, best_imp),
+                                 "genuine_mean": dict.fromkeys(rp.genuine_mean, best_gen)})

@@ -74,7 +74,7 @@ def fit_over_policing(seeds: range = range(4)) -> float:
     def gap(k: float) -> float:
         return black_arrest_share(with_values(base, **{"patrol.over_policing": k}), seeds) - BLACK_ARREST_SHARE
 
-    return float(optimize.brentq(gap, 0.0, 10.0, xtol=0.05))
+    return float(optimize.brentq(gap, 0.0, 30.0, xtol=0.05))
 
 
 def fit_adoption(seeds: range = range(4)) -> float:

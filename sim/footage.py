@@ -42,20 +42,21 @@ class Requests:
 
 def request_footage(p_request: np.ndarray, nbh: np.ndarray, d: RequestDraws, hh_start: np.ndarray,
                     hh_count: np.ndarray, camera: np.ndarray, aware: np.ndarray, fear: np.ndarray,
-                    hh_head: np.ndarray, p: Params) -> Requests:
+                    hh_head: np.ndarray, p: Params, warrant: bool, in_app: bool, informed: bool) -> Requests:
     """Requests for a set of offences (one department's, today).
 
     Args:
         p_request: chance the department asks, per offence (0 where it may not).
         nbh: neighbourhood of each offence.
         fear, hh_head: residents' fear and each household's decision maker.
+        warrant, in_app, informed: the department's rules (see :class:`sim.law.Law`).
     """
     r = p.requests
     ask = d.request < p_request
-    warranted = r.warrant_required
+    warranted = bool(warrant)
     if warranted:
         ask &= d.cause < r.probable_cause
-    elif not r.in_app:
+    elif not in_app:
         ask[:] = False
     if not ask.any():
         return Requests(granted_households=np.empty(0, np.int64), offences=np.empty(0, np.int64))
@@ -70,7 +71,8 @@ def request_footage(p_request: np.ndarray, nbh: np.ndarray, d: RequestDraws, hh_
     else:
         hh = np.maximum(near, 0)
         fear_up = np.maximum(fear[hh_head[hh]] - p.fear.baseline, 0)
-        p_grant = np.where(aware[hh], np.clip(r.grant_aware + r.grant_fear_slope * fear_up, 0, 1), r.grant_unaware)
+        knows = aware[hh] | bool(informed)  # informed consent: every owner is told they may refuse
+        p_grant = np.where(knows, np.clip(r.grant_aware + r.grant_fear_slope * fear_up, 0, 1), r.grant_unaware)
     granted = owner & (d.grant[ask] < p_grant)
     n_asked = int(owner.sum())
     return Requests(

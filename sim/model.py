@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Sequence
 
 import mesa
 from mesa.agentset import AgentSet
@@ -10,11 +11,13 @@ import networkx as nx
 import numpy as np
 
 from sim import adoption, crime, enforcement, fear, footage
-from sim.city import build_city
+from sim.city import build_city, categories
 from sim.departments import PoliceDepartment
+from sim.law import Law
 from sim.metrics import Recorder
 from sim.network import build_network, neighbours, row_normalise
 from sim.params import Params
+from sim.policies import Policy
 from sim.residents import Resident, init_population
 from sim.streams import stream
 from sim.vendor import Vendor
@@ -49,14 +52,15 @@ class SurveillanceModel(mesa.Model):
         True
     """
 
-    def __init__(self, params: Params | None = None, seed: int = 0):
+    def __init__(self, params: Params | None = None, seed: int = 0, policies: Sequence[Policy] = ()):
         super().__init__(rng=seed)
         self.p = p = params or Params()
         self.seed = seed
         self.day = 0
         self.group_keys = p.group_keys
         self.city = c = build_city(p, stream(seed, "city"))
-        self.city_minority = c.category != np.bincount(c.category).argmax()
+        cats, _ = categories(self.group_keys)
+        self.over_policed = np.isin(c.category, [cats.index(x) for x in p.patrol.over_policed if x in cats])
         self.pop = init_population(c, p, stream(seed, "city"))
         self.adjacency = build_network(c, p.network, stream(seed, "network"))
         self.contacts = row_normalise(self.adjacency)  # contacts @ x = mean of x over contacts
@@ -103,7 +107,8 @@ class SurveillanceModel(mesa.Model):
 
         # Enforcement: recognition errors in the model's groups, the gallery, patrols.
         self.scores = enforcement.score_model(self.group_keys, p)
-        self.emotion_rate = enforcement.emotion_rates(self.group_keys, p)
+        self.emotion_rate = enforcement.emotion_rates(self.group_keys, p.model_copy(
+            update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
         self.rng_gallery = stream(seed, "gallery")
         self.gallery = enforcement.initial_gallery(c.group, self.group_keys, p, self.rng_gallery)
         self.by_group = np.argsort(c.group, kind="stable")
@@ -111,9 +116,9 @@ class SurveillanceModel(mesa.Model):
         self.reference = self.group_keys.index(p.enforcement.reference_group)
         self.counts = enforcement.DayCounts(G)
         self.cum_wrongful_stops = np.zeros(G, np.int64)
-        # Over-policing: effort per capita rises with a neighbourhood's minority share.
-        minority = np.bincount(c.nbh, weights=self.city_minority, minlength=m) / np.maximum(self.population, 1)
-        effort = np.exp(p.patrol.over_policing * minority)
+        # Over-policing: effort per capita rises with the over-policed share of a neighbourhood.
+        share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(self.population, 1)
+        effort = np.exp(p.patrol.over_policing * share)
         self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
         rep = p.crime.recording * np.array([[p.crime.property_reporting], [p.crime.violent_reporting]])
         self.attention = (self.crime_rates * rep).sum(axis=0) / np.maximum(self.population, 1) * self.effort
@@ -125,6 +130,8 @@ class SurveillanceModel(mesa.Model):
             gc.enable()
         self._build_departments(stream(seed, "departments"))
         self.vendor = Vendor(self)
+        self.policies = [(pol.start_day(p.run.start_date), pol) for pol in policies]
+        self.apply_policies(start_before=1)  # laws already in force on day 0
         self.update_coverage()
         self.recorder = Recorder(p.run.days, len(self.group_keys))
         self.record()
@@ -139,6 +146,7 @@ class SurveillanceModel(mesa.Model):
         households = np.split(by_dept, cuts) + [np.empty(0, np.int64)] * p.departments.n_outside
         self.departments = [PoliceDepartment(self, i, households[i]) for i in range(total)]
         self.city_departments = AgentSet(self.departments[:n_city], random=self.random)
+        self.law = Law.from_params(p, n_city)
         self.partnered = np.zeros(total, bool)
         self.dept_uses_fr = rng.random(n_city) < p.enforcement.fr_departments
         self.dept_in_city = np.arange(total) < n_city
@@ -154,6 +162,7 @@ class SurveillanceModel(mesa.Model):
     # --- the day ----------------------------------------------------------------------
     def step(self) -> None:
         self.day += 1
+        self.apply_policies()
         self.flows = dict.fromkeys(("footage_requests_warrantless", "footage_requests_warranted",
                                     "footage_granted"), 0)
         self.counts = enforcement.DayCounts(len(self.group_keys))
@@ -166,6 +175,12 @@ class SurveillanceModel(mesa.Model):
         self.patrol()
         self.update_coverage()
         self.record()
+
+    def apply_policies(self, start_before: int | None = None) -> None:
+        """Policies whose start day is today (or, at build, before ``start_before``)."""
+        for day, pol in self.policies:
+            if (day < start_before) if start_before is not None else (day == self.day):
+                pol.apply(self, pol.departments(len(self.law.threshold)))
 
     def commit_crime(self) -> None:
         self.today = crime.commit_crime(self.crime_rates, self.coverage, self.offend_cum,
@@ -188,9 +203,8 @@ class SurveillanceModel(mesa.Model):
 
     def offer_partnerships(self) -> None:
         self.vendor.step()
-        v = self.p.vendor
-        effort = self.p.departments.marketing_effort if v.marketing_duty else 0.0
-        marketing = effort * self.partnered[self.city.dept]
+        duty = self.partnered[: len(self.law.marketing_duty)] & self.law.marketing_duty
+        marketing = self.p.departments.marketing_effort * duty[self.city.dept]
         if not np.array_equal(marketing, self.marketing):  # changes only when a department partners
             self.marketing = marketing
             self.marketing_term = (np.repeat((self.p.adoption.beta_marketing * marketing).astype(np.float32),
@@ -210,39 +224,46 @@ class SurveillanceModel(mesa.Model):
         self.city_departments.do("step")
 
     def investigate(self) -> None:
-        p, e, off, u = self.p, self.p.enforcement, self.today, self.today_u
+        p, e, off, u, law = self.p, self.p.enforcement, self.today, self.today_u, self.law
         group = self.city.group
+        dept = self.city.dept[off.nbh]
         clear_p = np.where(off.kind == crime.VIOLENT, e.violent_clearance, e.property_clearance)
         cleared = off.recorded & (u[4] < clear_p * self.effort[off.nbh])  # conventional investigation
-        doorbell = self.footage & off.captured & (u[0] < e.usable_face)
-        other = off.recorded & (u[5] < e.other_probes)
-        probe = np.flatnonzero((doorbell | other) & e.fr_allowed & self.dept_uses_fr[self.city.dept[off.nbh]])
-        if len(probe):
-            offender = off.offender[probe]
+        # Faces to search: footage owners handed over, the vendor's own doorbell matching
+        # (if switched on, for partnered departments), and images from other sources.
+        vendor_fr = law.doorbell_fr & self.partnered[dept]
+        doorbell = (self.footage & self.dept_uses_fr[dept] | vendor_fr) & off.captured & (u[0] < e.usable_face)
+        other = off.recorded & (u[5] < e.other_probes) & self.dept_uses_fr[dept]
+        probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept])
+        # Departments under the same rules search together (one batch per rule set).
+        rules = np.column_stack([law.threshold, law.review, law.match_alone_arrest])[dept[probe]]
+        for rule in np.unique(rules, axis=0):
+            batch = probe[(rules == rule).all(axis=1)]
+            offender = off.offender[batch]
             true_stopped, false_stopped = enforcement.run_searches(
-                group[offender], self.gallery.enrolled[offender], self.gallery.photos,
-                p.recognition.threshold, self.scores, p, u[1:3, probe], self.rng_leads, self.counts)
+                group[offender], self.gallery.enrolled[offender], self.gallery.photos, float(rule[0]),
+                bool(rule[1]), self.scores, p, u[1:3, batch], self.rng_leads, self.counts)
             self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(self.group_keys))
             self.pop.stops[offender[true_stopped]] += 1
-            cleared[probe[true_stopped & (u[3, probe] < e.arrest_offender)]] = True
-            self.stop_innocents(false_stopped.sum(axis=0), wrongful_arrest=True)
+            cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
+            p_arrest = e.arrest_innocent * (1.0 if rule[2] else e.corroboration_factor)
+            self.stop_innocents(false_stopped.sum(axis=0), p_arrest)
         arrested = off.offender[cleared]
         self.counts.clearances += np.bincount(group[arrested], minlength=len(self.group_keys))
         self.arrest(arrested, np.zeros(0, np.int64))
-        if p.emotion.enabled and self.granted_households:
+        if self.granted_households:
             self.screen_emotions(np.concatenate(self.granted_households))
 
-    def stop_innocents(self, by_group: np.ndarray, wrongful_arrest: bool) -> None:
+    def stop_innocents(self, by_group: np.ndarray, p_arrest: float) -> None:
         """Stop innocent people from the gallery (by group); some are arrested on the match."""
-        e, G = self.p.enforcement, len(self.group_keys)
+        G = len(self.group_keys)
         who = np.repeat(np.arange(G), by_group)
         if len(who) == 0:
             return
         rng = self.rng_leads
         resident = rng.random(len(who)) < self.gallery.resident_photos[who] / np.maximum(self.gallery.photos[who], 1)
         rows = enforcement.pick_enrolled(who[resident], self.by_group, self.group_start, self.gallery.enrolled, rng)
-        p_arrest = e.arrest_innocent * (1.0 if e.match_alone_arrest else e.corroboration_factor)
-        arrested = rng.random(len(who)) < p_arrest if wrongful_arrest else np.zeros(len(who), bool)
+        arrested = rng.random(len(who)) < p_arrest
         self.counts.stops += by_group
         self.counts.wrongful_stops += by_group
         self.counts.wrongful_arrests += np.bincount(who[arrested], minlength=G)
@@ -275,7 +296,7 @@ class SurveillanceModel(mesa.Model):
         flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
         by_group = np.bincount(c.group[flagged], minlength=len(self.group_keys))
         self.counts.emotion_flags += by_group
-        if e.emotion_stops:  # a flag is not evidence of anything: every such stop is wrongful
+        if self.law.emotion_stops.any():  # a flag is not evidence of anything: every such stop is wrongful
             self.counts.stops += by_group
             self.counts.wrongful_stops += by_group
             np.add.at(self.pop.stops, flagged, 1)
@@ -373,16 +394,26 @@ class SurveillanceModel(mesa.Model):
         self.app_by_group += np.bincount(self.city.group[residents], minlength=len(self.group_keys))
         self.join_platform(residents)
         v = self.p.vendor
-        if v.credit_programme and v.credit_per_install > 0:
+        if v.credit_per_install > 0:
             dept = self.city.dept[self.city.nbh[residents]]
             earned = np.bincount(dept, minlength=len(self.city_departments)) * v.credit_per_install
-            for i in np.flatnonzero(earned * self.partnered[: len(earned)]):
+            for i in np.flatnonzero(earned * self.partnered[: len(earned)] * self.law.credit_programme):
                 self.departments[i].credits += earned[i]
 
-    def count_requests(self, out: footage.Requests, offences: np.ndarray) -> None:
+    def rebuild_scores(self) -> None:
+        """Re-derive the score model after a policy changed the algorithm in use."""
+        rp = self.p.recognition
+        if self.law.equalised:
+            rp = enforcement.equalised(rp)
+        if self.law.fmr_cap is not None:
+            rp = enforcement.audited(rp, self.law.fmr_cap, float(self.law.threshold.max()))
+        self.scores = enforcement.score_model(self.group_keys, self.p.model_copy(update={"recognition": rp}))
+
+    def count_requests(self, out: footage.Requests, offences: np.ndarray, dept: int) -> None:
         """Tally one department's requests for ``offences`` (indices into today's)."""
         self.footage[offences[out.offences]] = True
-        self.granted_households.append(out.granted_households)
+        if self.law.emotion_analysis[dept]:
+            self.granted_households.append(out.granted_households)
         self.flows["footage_requests_warrantless"] += out.warrantless
         self.flows["footage_requests_warranted"] += out.warranted
         self.flows["footage_granted"] += out.granted

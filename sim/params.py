@@ -303,10 +303,12 @@ class Enforcement(Node):
 
 
 class Patrol(Node):
-    over_policing: float = param(6.35, unit="log-ratio per minority share", ge=0, le=10,
-                                 doc="police attention and investigative effort rise as exp(this x minority share "
-                                     "of the neighbourhood): historical over-policing, not offending",
+    over_policing: float = param(11.9, unit="log-ratio per over-policed share", ge=0, le=30,
+                                 doc="police attention and investigative effort rise as exp(this x share of the "
+                                     "neighbourhood in over-policed categories): historical over-policing, not offending",
                                  source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS 2019)")
+    over_policed: list[str] = param(["black"], unit="race categories",
+                                    doc="categories (group keys without _f/_m) whose neighbourhoods draw more policing")
     stops_per_1k: float = param(0.1, unit="stops / 1k residents / day", ge=0, le=50,
                                 doc="patrol stops not driven by a face match", assumption=(0.02, 0.5))
     hit_rate: float = param(0.05, unit="probability", ge=0, le=1,

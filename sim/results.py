@@ -6,6 +6,7 @@ Tidy format: one row per (scenario, replicate, seed, day, metric, group) with ``
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -13,6 +14,7 @@ import platform
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -128,29 +130,36 @@ class Results:
         the end, so an interrupted run leaves no half-written results. An existing ``out``
         is replaced only if it holds survsim results (has a manifest.json).
         """
-        out = Path(out)
-        if out.exists() and not (out / "manifest.json").is_file():
-            raise InputError(f"--out {out}: exists and is not a survsim results folder; "
-                             "choose a new folder or remove it")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
+        with atomic_folder(Path(out)) as tmp:
             with open(tmp / "manifest.json", "w") as f:
                 json.dump(self.manifest(), f, indent=2, default=str)
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             self.summary().to_csv(tmp / "summary.csv", index=False)
-            old = None
-            if out.exists():
-                old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-                os.replace(out, old)
-            os.replace(tmp, out)
-            if old is not None:
-                shutil.rmtree(old)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+        return Path(out)
+
+
+@contextlib.contextmanager
+def atomic_folder(out: Path) -> Iterator[Path]:
+    """Yield a hidden temporary folder beside ``out``; on success rename it to ``out``
+    (replacing an earlier survsim results folder), on any error remove it."""
+    if out.exists() and not (out / "manifest.json").is_file():
+        raise InputError(f"--out {out}: exists and is not a survsim results folder; "
+                         "choose a new folder or remove it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def load_results(path: str | Path) -> tuple[dict, pd.DataFrame]:

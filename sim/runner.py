@@ -19,6 +19,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.model import SurveillanceModel
 from sim.params import Params
+from sim.policies import parse
 from sim.results import Results
 from sim.scenario import Scenario, load
 from sim.streams import replicate_seeds
@@ -31,9 +32,10 @@ class ReplicateOutput:
     by_group: np.ndarray   # (days + 1, metrics, groups)
 
 
-def run_replicate(params: dict[str, Any], seed: int, progress: Callable[[int], None] | None = None) -> ReplicateOutput:
-    """Run one replicate from plain-data parameters (picklable, for worker processes)."""
-    model = SurveillanceModel(Params.model_validate(params), seed=seed)
+def run_replicate(params: dict[str, Any], seed: int, progress: Callable[[int], None] | None = None,
+                  policies: tuple[dict, ...] = ()) -> ReplicateOutput:
+    """Run one replicate from plain data (parameters and policies), picklable for workers."""
+    model = SurveillanceModel(Params.model_validate(params), seed=seed, policies=parse(list(policies), "scenario"))
     model.run(progress=progress)
     return ReplicateOutput(seed, model.recorder.total, model.recorder.by_group)
 
@@ -78,11 +80,11 @@ def run(scenario: str | Path | Scenario = "baseline", replicates: int = 1, seed:
     seeds = replicate_seeds(seed, replicates)
     days_total = sc.params.run.days
     if workers == 1 or replicates == 1:
-        outputs = [run_replicate(params, s, progress) for s in seeds]
+        outputs = [run_replicate(params, s, progress, sc.policies) for s in seeds]
     else:
         # spawn: workers start clean (no inherited state), as they would on another machine
         with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=mp.get_context("spawn")) as ex:
-            futures = [ex.submit(run_replicate, params, s) for s in seeds]
+            futures = [ex.submit(run_replicate, params, s, None, sc.policies) for s in seeds]
             outputs = []
             for f in futures:
                 outputs.append(f.result())

@@ -119,17 +119,28 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
     policies: list = []
     for file, data in chain:  # validate level by level so errors name the file at fault
         params = merge(params, data.get("params", {}))
+        if not isinstance(data.get("policies", []), list):
+            raise InputError(f"{file}: field 'policies' must be a list of [[policies]] tables")
         policies += data.get("policies", [])
         validated = validate(params, str(file))
     if overrides:
         for dotted, value in overrides.items():
             params = merge(params, _nest(dotted, value))
         validated = validate(params, "override", flags=FLAGS)
+    from sim.policies import parse  # policies import the model's types only for checking
+
+    for i, pol in enumerate(parse(policies, str(path))):
+        try:
+            pol.departments(validated.city.n_jurisdictions)  # scope names existing departments
+        except InputError as e:
+            raise InputError(f"{path}: policies[{i}]: {e}") from None
     top = chain[-1][1]
     return Scenario(
         name=top.get("name", path.stem), description=top.get("description", ""),
         params=validated, source=str(path),
-        chain=tuple(str(p) for p, _ in chain), policies=tuple(policies),
+        chain=tuple(str(p) for p, _ in chain),
+        policies=tuple({**pol.model_dump(mode="json"), "legal_reference": pol.citation()}
+                       for pol in parse(policies, str(path))),
     )
 
 

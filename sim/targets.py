@@ -33,7 +33,7 @@ def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
                40, end_2018, (20, 60)),
         _check("departments partnered, 28 Aug 2019 (national preset)",
                "Washington Post and the vendor's map, Aug 2019 (401-405)", 403, aug_2019, (250, 550)),
-        _check("Black share of arrests, baseline 2017-2019", "FBI CIUS 2019 Table 49 (city arrests)",
+        _check("Black share of arrests over the baseline run (2017-2021)", "FBI CIUS 2019 Table 49 (city arrests)",
                BLACK_ARREST_SHARE, arrests, (0.25, 0.32)),
     ]
 
