@@ -141,6 +141,8 @@ def compare(
                          else f"{r.diff_median:+,.3g} [{r.diff_p10:+,.3g}, {r.diff_p90:+,.3g}]")
         t.add_row(scen + (" (baseline: level)" if scen == comp.baseline else ""), *cells)
     out.print(t)
+    for w in comp.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False)
     out.print(f"Compared in {time.monotonic() - t0:.1f} s. Results: [bold]{path}[/]"
               + (f" (open {path / 'report.html'})" if charts else ""), highlight=False)
 

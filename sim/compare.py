@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,7 @@ def run_cached(sc: Scenario, replicates: int, seed: int, workers: int, cache: Pa
 class Comparison:
     baseline: str
     results: dict[str, Results]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def scenarios(self) -> list[Scenario]:
@@ -120,9 +121,16 @@ class Comparison:
             with open(tmp / "manifest.json", "w") as f:
                 json.dump({**self.meta(), "resolved": [s.resolved() for s in self.scenarios]}, f, indent=2, default=str)
             if charts:
-                from sim.report import write_report
+                from sim.report import browser_path, write_report
 
-                write_report(self.timeseries, self.meta(), tmp, metrics=list(HEADLINE), summary=summary)
+                try:
+                    browser_path()
+                    images = True
+                except RuntimeError as e:  # no Chromium: the HTML report still works offline
+                    self.warnings.append(f"report.html written without PNG/SVG charts: {e}")
+                    images = False
+                write_report(self.timeseries, self.meta(), tmp, metrics=list(HEADLINE), summary=summary,
+                             images=images)
         return out
 
 
