@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.metrics import BY_NAME
+from sim.params import Params
 from sim.results import Results, git_commit, load_results, version
 from sim.runner import overrides, run
 from sim.scenario import Scenario, load
@@ -27,12 +28,22 @@ DEFAULT_SCENARIOS = ("baseline", "warrant_required", "federal_fr_moratorium", "f
                      "no_credit_program", "combined_reform")
 HEADLINE = ("cameras", "app_users", "free_cameras", "fear_mean", "footage_requests_warrantless", "footage_granted",
             "fr_searches", "fr_false_candidates", "wrongful_stops", "wrongful_arrests", "clearances")
-KEY_ASSUMPTIONS = (
-    "offending equal across groups (assumption)",
-    "recognition errors fitted to ACLU 2018 and NISTIR 8280",
-    "human review rejects 50% of false candidates (assumption 20-80%)",
-    "40% of footage shows a searchable face (assumption 20-70%)",
-)
+def key_assumptions(p: Params) -> list[str]:
+    """The assumptions a chart footer names, stated from the parameters actually used."""
+    ratios = p.groups.offending_ratio
+    offending = ("offending equal across groups (assumption)" if all(v == 1 for v in ratios.values())
+                 else "offending ratios " + ", ".join(f"{k} {v:g}x" for k, v in ratios.items()) + " (assumption)")
+    e = p.enforcement
+    return [
+        offending,
+        "recognition errors fitted to ACLU 2018 and NISTIR 8280",
+        f"human review rejects {e.review_catch:.0%} of false candidates (assumption 20-80%)",
+        f"{e.usable_face:.0%} of footage shows a searchable face (assumption 20-70%)",
+    ]
+
+
+
+KEY_ASSUMPTIONS = tuple(key_assumptions(Params()))  # the defaults' footer (prefer key_assumptions(params))
 
 
 def cache_key(sc: Scenario, seed: int, replicates: int) -> str:
@@ -80,7 +91,7 @@ class Comparison:
                            "policies": [p["type"] for p in s.policies]} for s in self.scenarios],
             "baseline": self.baseline, "replicates": len(base.seeds), "seed": base.seed,
             "replicate_seeds": base.seeds, "version": version(), "git_commit": git_commit(),
-            "assumptions": list(KEY_ASSUMPTIONS), "start_date": str(base.scenario.params.run.start_date),
+            "assumptions": key_assumptions(base.scenario.params), "start_date": str(base.scenario.params.run.start_date),
             "residents": base.scenario.params.city.n_residents,
         }
 

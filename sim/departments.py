@@ -53,9 +53,10 @@ class PoliceDepartment(mesa.Agent):
             bought = int(self.credits // v.price)
             self.credits -= bought * v.price
             n += bought
+        cam = m.pop.camera
+        n = min(n, len(self.households))  # never more than there are households to give to
         if n == 0:
             return
-        cam = m.pop.camera
         pick = m.rng_free.integers(0, len(self.households), size=4 * n + 8)
         cand = self.households[pick]
         cand = cand[~cam[cand]]

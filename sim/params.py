@@ -41,9 +41,9 @@ class Groups(Node):
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if not v:
             raise ValueError("at least one group is needed")
-        bad = [k for k, s in v.items() if not (s > 0)]
+        bad = [k for k, s in v.items() if not (0 < s < float("inf"))]
         if bad:
-            raise ValueError(f"shares must be > 0, got {bad[0]} = {v[bad[0]]}")
+            raise ValueError(f"shares must be finite and > 0, got {bad[0]} = {v[bad[0]]}")
         total = sum(v.values())
         return {k: s / total for k, s in v.items()}
 
@@ -86,9 +86,9 @@ class Network(Node):
 
 class Crime(Node):
     property_recorded: float = param(2109.9, unit="offences / 100k residents / year", ge=0,
-                                     doc="recorded property crime rate", source="FBI CIUS 2019")
+                                     doc="recorded property crime rate", source="FBI CIUS 2019", le=100_000)
     violent_recorded: float = param(366.7, unit="offences / 100k residents / year", ge=0,
-                                    doc="recorded violent crime rate", source="FBI CIUS 2019")
+                                    doc="recorded violent crime rate", source="FBI CIUS 2019", le=100_000)
     property_reporting: float = param(0.35, unit="probability", ge=0.01, le=1,
                                       doc="share of property crime reported to police", source="NCVS 2015 via Pew 2017")
     violent_reporting: float = param(0.47, unit="probability", ge=0.01, le=1,
@@ -151,7 +151,7 @@ class Adoption(Node):
     beta_price: float = param(1.0, unit="1 / (price / reference price)", ge=0, le=20,
                               doc="log-hazard fall per unit relative price, scaled by price sensitivity",
                               assumption=(0.5, 2.0))
-    reference_price: float = param(150.0, unit="USD", ge=1, doc="price at which price_factor = 1",
+    reference_price: float = param(150.0, unit="USD", ge=1, le=100_000, doc="price at which price_factor = 1",
                                    assumption=(100.0, 200.0))
     beta_privacy: float = param(1.0, unit="1 / concern", ge=0, le=20,
                                 doc="log-hazard fall per unit privacy concern (0-1)", assumption=(0.0, 2.0))
@@ -169,11 +169,11 @@ class Adoption(Node):
 
 
 class Vendor(Node):
-    price: float = param(150.0, unit="USD", ge=0, doc="camera price", assumption=(99.0, 249.0))
-    credit_per_install: float = param(10.0, unit="USD / install", ge=0,
+    price: float = param(150.0, unit="USD", ge=0, le=100_000, doc="camera price", assumption=(99.0, 249.0))
+    credit_per_install: float = param(10.0, unit="USD / install", ge=0, le=10_000,
                                       doc="credit a partnered department earns per app install in its area",
                                       source="Motherboard/Vice 2019 (Lakeland agreement)")
-    seed_cameras: int = param(15, unit="cameras", ge=0, doc="free cameras given to a department on partnering",
+    seed_cameras: int = param(15, unit="cameras", ge=0, le=100_000, doc="free cameras given to a department on partnering",
                               source="Motherboard/Vice 2019 (Lakeland agreement)")
     alert_intensity: float = param(0.5, unit="ratio", ge=0, le=10,
                                    doc="extra post volume from the vendor's crime alerts (fear marketing)",

@@ -49,7 +49,9 @@ def param(
     if is_number(default) and (source is None) == (assumption is None):
         raise ValueError(f"param {doc!r}: a number needs exactly one of source= or assumption=")
     extra = {"unit": unit, "source": source, "assumption": list(assumption) if assumption else None}
-    return Field(default, description=doc, ge=ge, le=le, json_schema_extra=extra)
+    # inf/NaN are never meaningful here and crash the run later: refuse them up front
+    finite = {"allow_inf_nan": False} if isinstance(default, float) else {}
+    return Field(default, description=doc, ge=ge, le=le, json_schema_extra=extra, **finite)
 
 
 def is_number(value: Any) -> bool:

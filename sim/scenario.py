@@ -179,6 +179,8 @@ def describe(err: dict, where: str, flags: dict[str, str] | None = None) -> str:
     dotted = ".".join(loc)
     value = err.get("input")
     msg = err["msg"].removeprefix("Value error, ")
+    if not loc:  # a check across fields: the message names them
+        return f"{where}: {msg}"
     if flags and dotted in flags:
         parent = _model_at(loc[:-1])
         return f"{flags[dotted]} = {value!r}: {msg}; allowed: {allowed(parent.model_fields[loc[-1]])}"
