@@ -147,6 +147,22 @@ def compare(
               + (f" (open {path / 'report.html'})" if charts else ""), highlight=False)
 
 
+@app.command()
+def validate(
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for validation.html")] = Path("results/validation"),
+    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicates per check")] = 4,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
+) -> None:
+    """Write validation.html: every calibration target and pattern check, with sources."""
+    from sim.validation import validate as run_validation
+
+    try:
+        path = run_validation(out_dir, replicates=replicates, seed=seed)
+    except InputError as e:
+        fail(e)
+    out.print(f"Validation report: [bold]{path}[/]", highlight=False)
+
+
 def _print_headline(res) -> None:
     s = res.summary()
     s = s[s.group == ""]
@@ -182,11 +198,17 @@ def scenarios() -> None:
 @app.command()
 def params(
     scenario: Annotated[str | None, typer.Argument(help="show values as resolved for this scenario")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="print docs/parameters.md (defaults) instead")] = False,
 ) -> None:
     """List every parameter with value, unit, and source or assumption range."""
     import sim
     from sim.paramtree import leaves
 
+    if markdown:
+        from sim.docs import parameters_markdown
+
+        print(parameters_markdown())
+        return
     try:
         p = sim.load(scenario).params if scenario else sim.Params()
     except InputError as e:

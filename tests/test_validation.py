@@ -1,0 +1,109 @@
+"""The validation page: every calibration target and pattern check, written atomically, offline.
+
+Runs at a small size: pattern checks on a 2,000-resident baseline (their verdicts are not
+asserted here, since wrongful stops are too rare at that size); calibration targets run
+at the shipped sizes, as ``survsim calibrate`` does, and must pass.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+from sim.errors import InputError
+from sim.recognition import recognition_targets
+from sim.validation import PatternCheck, ValidationRows, render, validate
+
+PATTERNS = ("adoption", "partnerships", "fear_gap", "disparity", "clearance")
+MODEL_TARGETS = 4  # sim.targets.model_targets: cameras 2017, partners end 2018 and Aug 2019, Black arrest share
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("val") / "validation"
+    path = validate(out, replicates=4, seed=1, residents=2_000)
+    with open(out / "manifest.json") as f:
+        data = json.load(f)
+    return path, path.read_text(encoding="utf-8"), data
+
+
+def test_page_is_written_with_manifest(written):
+    path, page, data = written
+    assert path.name == "validation.html" and path.is_file()
+    assert data["kind"] == "validation"
+    assert data["meta"]["replicates"] == 4 and len(data["meta"]["replicate_seeds"]) == 4
+    assert not any(p.name.startswith(".") for p in path.parent.parent.iterdir()), "temporary folder left behind"
+
+
+def test_page_names_every_target_with_its_source(written):
+    _, page, data = written
+    targets = data["targets"]
+    assert [t["name"] for t in targets if t["kind"] == "analytic"] == [c.name for c in recognition_targets()]
+    assert sum(t["kind"] == "model" for t in targets) == MODEL_TARGETS
+    for t in targets:
+        assert html.escape(t["name"]) in page, f"target missing from the page: {t['name']}"
+        assert html.escape(t["source"]) in page
+
+
+def test_calibration_targets_pass(written):
+    _, _, data = written
+    failed = [(t["name"], t["model"], t["tolerance"]) for t in data["targets"] if not t["passed"]]
+    assert failed == [], f"calibration targets outside tolerance: {failed}"
+    model_level = [t for t in data["targets"] if t["kind"] == "model"]
+    assert len(model_level) == MODEL_TARGETS
+    partners = [t for t in model_level if "national preset" in t["name"]]
+    assert all(len(t["per_seed"]) == 4 for t in partners), "partnership targets should show each seed"
+
+
+def test_page_has_every_pattern_check(written):
+    _, page, data = written
+    assert [p["key"] for p in data["patterns"]] == list(PATTERNS)
+    for p in data["patterns"]:
+        assert isinstance(p["passed"], bool)
+        assert len(p["explanation"]) > 80 and p["source"]
+        assert f'id="{p["key"]}"' in page
+        assert html.escape(p["title"]) in page
+        assert html.escape(p["source"]) in page
+
+
+def test_patterns_carry_their_evidence(written):
+    _, _, data = written
+    v = {p["key"]: p["values"] for p in data["patterns"]}
+    assert v["partnerships"]["before_programme"] == 0
+    assert 0.02 < v["adoption"]["share_day0"] < 0.04
+    assert v["fear_gap"]["fear_last_year"] > v["fear_gap"]["fear_first_year"], "fear should rise in the baseline"
+    assert 0 < v["clearance"]["property_clearance_low"] <= v["clearance"]["property_clearance_high"] < 1
+
+
+def test_can_and_cannot_section(written):
+    _, page, _ = written
+    assert "What this model can and cannot tell you" in page
+    for phrase in ("docs/parameters.md", "randomised trial", "mugshots", "scenario tool"):
+        assert phrase in page, phrase
+
+
+def test_page_is_offline_with_plotly_inlined_once(written):
+    _, page, _ = written
+    assert page.count("plotly.js v") == 1, "plotly.js should be inlined exactly once"
+    assert "<script src=" not in page, "the page must not load scripts from the network"
+    assert page.count('class="plotly-graph-div"') == len(PATTERNS) + 1  # one chart per check + the targets chart
+
+
+def test_validate_replaces_its_own_folder_but_nothing_else(tmp_path):
+    rows = ValidationRows([], [PatternCheck("x", "X", "a source", True, "a sentence", {"v": float("nan")})],
+                          {"replicates": 1, "seed": 1, "replicate_seeds": [7], "days": 10, "start_date": "2017-01-01",
+                           "residents": 100, "survsim_version": "0", "git_commit": None, "created": "now",
+                           "seconds": 0})
+    out = tmp_path / "v"
+    validate(out, rows=rows)
+    validate(out, rows=rows)  # an earlier validation folder is replaced
+    assert json.loads((out / "manifest.json").read_text())["patterns"][0]["values"]["v"] is None  # NaN -> null
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("x")
+    with pytest.raises(InputError, match="not a survsim results folder"):
+        validate(other, rows=rows)
+    assert (other / "keep.txt").is_file()
+    assert "What this model can and cannot tell you" in render(rows)
