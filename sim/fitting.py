@@ -87,7 +87,7 @@ def fit_adoption(seeds: range = range(4)) -> float:
     return float(np.exp(optimize.brentq(gap, np.log(1e-6), np.log(1e-3), xtol=1e-3)))
 
 
-def fit_partnerships(seeds: range = range(4)) -> tuple[float, float]:
+def fit_partnerships(seeds: range = range(12)) -> tuple[float, float]:
     """(outside_hazard, peer_hazard) matching the partnership counts (least squares in logs)."""
     base = load("national").params
     target = np.log(list(PARTNER_TARGETS.values()))
@@ -97,7 +97,7 @@ def fit_partnerships(seeds: range = range(4)) -> tuple[float, float]:
                                  "departments.peer_hazard": float(np.exp(x[1]))})
         return np.log(np.maximum(partners(p, seeds), 1)) - target
 
-    fit = optimize.least_squares(resid, x0=np.log([2.31e-7, 0.0198]), diff_step=0.05, max_nfev=40)
+    fit = optimize.least_squares(resid, x0=np.log([4.6e-7, 0.0193]), diff_step=0.05, max_nfev=40)
     return float(np.exp(fit.x[0])), float(np.exp(fit.x[1]))
 
 

@@ -190,10 +190,10 @@ class Departments(Node):
                            assumption=(0, 18_000))
     peer_degree: int = param(6, unit="ties / department", ge=2, le=50,
                              doc="mean contacts of a department in the diffusion network", assumption=(4, 12))
-    outside_hazard: float = param(2.31e-7, unit=DAY, ge=0, le=1,
+    outside_hazard: float = param(4.6e-7, unit=DAY, ge=0, le=1,
                                   doc="daily chance an outside department accepts the offer unprompted",
                                   source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
-    peer_hazard: float = param(0.0198, unit=DAY, ge=0, le=1,
+    peer_hazard: float = param(0.0193, unit=DAY, ge=0, le=1,
                                doc="daily acceptance hazard per share of partnered peer departments",
                                source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
     city_hazard: float = param(0.004, unit=DAY, ge=0, le=1,
