@@ -163,6 +163,60 @@ def validate(
     out.print(f"Validation report: [bold]{path}[/]", highlight=False)
 
 
+@app.command()
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="sweep spec (TOML): parameters, design, replicates, outputs")],
+    store: Annotated[Path | None, typer.Option(help="sweep store folder (default results/sweeps/<name>)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")] = None,
+) -> None:
+    """Run a parameter sweep into a resumable store (runs already stored are skipped)."""
+    from sim import sweep as sweeps
+
+    try:
+        st = sweeps.status(spec, store)
+        bar = DelayedProgress(max(st.missing, 1), f"sweep {st.name}")
+        try:
+            report = sweeps.run_sweep(spec, store, workers=workers, scheduler=scheduler, progress=bar)
+        except KeyboardInterrupt:
+            err.print("interrupted; finished runs are stored: run the same command to resume")
+            raise typer.Exit(code=130) from None
+        finally:
+            bar.close()
+    except InputError as e:
+        fail(e)
+    out.print(str(report), highlight=False)
+
+
+@app.command()
+def sensitivity(
+    spec: Annotated[Path, typer.Argument(help="sensitivity spec (TOML): parameter ranges, samples, outputs")],
+    method: Annotated[str | None, typer.Option(help="sobol or morris (default: the spec's)")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+) -> None:
+    """Global sensitivity (Sobol or Morris, SALib) of chosen outputs; indices as CSV and a chart."""
+    from sim import sensitivity as sens
+
+    if method is not None and method not in ("sobol", "morris"):
+        fail(InputError(f"--method = {method!r}: allowed: sobol, morris"))
+    try:
+        st = sens.status(spec, out_dir, method)
+        bar = DelayedProgress(max(st.missing, 1), "sensitivity runs")
+        try:
+            report = sens.sensitivity(spec, out_dir, method=method, workers=workers, scheduler=scheduler,
+                                      progress=bar)
+        except KeyboardInterrupt:
+            err.print("interrupted; finished runs are stored: run the same command to resume")
+            raise typer.Exit(code=130) from None
+        finally:
+            bar.close()
+    except InputError as e:
+        fail(e)
+    out.print(str(report), highlight=False)
+
+
 def _print_headline(res) -> None:
     s = res.summary()
     s = s[s.group == ""]
