@@ -8,6 +8,8 @@ from how precise each published figure is.
 from __future__ import annotations
 
 
+from collections.abc import Sequence
+
 from sim.fitting import (ADOPTION_DAY, ADOPTION_SHARE, BLACK_ARREST_SHARE, black_arrest_share, camera_share,
                          partners)
 from sim.recognition import TargetCheck, recognition_targets
@@ -20,12 +22,13 @@ def _check(name: str, source: str, target: float, model: float, band: tuple[floa
     return TargetCheck(name, source, target, float(model), band, bool(band[0] <= model <= band[1]))
 
 
-def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
+def model_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
     """Adoption and partnership figures reproduced by the model (mean over seeds)."""
     base = load("baseline").params
     share = camera_share(base, seeds)
     # Diffusion from a handful of early partners is noisy: average more seeds than elsewhere.
-    end_2018, aug_2019 = partners(load("national").params, range(seeds.start, seeds.start + 3 * len(seeds)), (729, 969))
+    first = min(seeds)
+    end_2018, aug_2019 = partners(load("national").params, range(first, first + 3 * len(seeds)), (729, 969))
     arrests = black_arrest_share(base, seeds)
     return [
         _check(f"households with a video doorbell, day {ADOPTION_DAY} (end of 2017)",
@@ -39,7 +42,7 @@ def model_targets(seeds: range = SEEDS) -> list[TargetCheck]:
     ]
 
 
-def all_targets(seeds: range = SEEDS) -> list[TargetCheck]:
+def all_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
     return model_targets(seeds) + recognition_targets()
 
 
