@@ -217,6 +217,20 @@ def sensitivity(
     out.print(str(report), highlight=False)
 
 
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(help="address to bind; 127.0.0.1 = this machine only")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8050,
+    results: Annotated[Path, typer.Option(help="folder whose .cache holds runs (shared with survsim compare)")] = Path("results"),
+    workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes for runs")] = 2,
+    debug: Annotated[bool, typer.Option(help="Dash debug mode (never on a shared machine)")] = False,
+) -> None:
+    """Serve the dashboard: compare scenarios, what-if runs, educator mode, calibration."""
+    from dashboard.app import main as serve
+
+    serve(host=host, port=port, results=results, debug=debug, workers=workers)
+
+
 def _print_headline(res) -> None:
     s = res.summary()
     s = s[s.group == ""]

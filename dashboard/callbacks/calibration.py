@@ -1,0 +1,46 @@
+"""Calibration page: the targets table, computed once in the background."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import dash
+from dash import Input, Output, html
+
+from dashboard import ids
+from dashboard.charts import fmt
+from dashboard.data import Data
+
+
+def table(rows: list[dict[str, Any]]) -> html.Table:
+    head = html.Thead(html.Tr([html.Th("Target", className="l"), html.Th("Source", className="l")]
+                              + [html.Th(h) for h in ("Published", "Model", "Tolerance", "Result")]))
+    body = html.Tbody([html.Tr([
+        html.Td(r["target"], className="l"), html.Td(r["source"], className="l source"),
+        html.Td(fmt(r["published"])), html.Td(fmt(r["model"])), html.Td(f"{fmt(r['low'])} to {fmt(r['high'])}"),
+        html.Td("\u2713 pass" if r["passed"] else "\u2717 fail", className="pass" if r["passed"] else "fail"),
+    ]) for r in rows])
+    return html.Table([head, body], className="table calibration")
+
+
+def view(state: dict[str, Any]) -> tuple[Any, Any, bool]:
+    """(status text, table, stop polling) for the calibration state."""
+    if state["status"] == "ready":
+        rows = state["rows"]
+        passed = sum(r["passed"] for r in rows)
+        return f"{passed} of {len(rows)} targets within tolerance.", table(rows), True
+    if state["status"] == "error":
+        return f"Could not compute the targets: {state['error']}", None, True
+    waited = time.monotonic() - state.get("started", time.monotonic())
+    return (html.Span([html.Progress(className="progress indeterminate"),
+                       " Computing the targets (runs the model on four seeds; about 20 s, done once): "
+                       f"{waited:.0f} s"]),
+            None, False)
+
+
+def register(app: dash.Dash, data: Data) -> None:
+    @app.callback(Output(ids.CALIBRATION_STATUS, "children"), Output(ids.CALIBRATION_TABLE, "children"),
+                  Output(ids.CALIBRATION_POLL, "disabled"), Input(ids.CALIBRATION_POLL, "n_intervals"))
+    def poll(_):
+        return view(data.calibration())

@@ -1,0 +1,80 @@
+"""Educator page: play/pause, step, reset, loop switches, map layer; one live model per session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, ctx, html, no_update
+
+from dashboard import ids, livefigures, urlstate
+from dashboard.data import Data, valid_session
+from dashboard.educator import LOOPS, EducatorSession
+from dashboard.pages.common import messages
+
+
+def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | None, seed: Any) -> list[str]:
+    """Apply one user action (or a timer tick) to the session; return log lines. Whether
+    the city is playing is the session's state, so a tick already in flight when the user
+    pauses does not restart it."""
+    log: list[str] = []
+    wanted = urlstate.validate("educator", {"seed": seed})[0].seed
+    if trigger is None:  # the page was (re)opened: paused, on the linked city
+        s.playing = False
+        if wanted != s.seed:
+            s.reset(wanted)
+    elif trigger == ids.EDU_PLAY:
+        s.playing = not s.playing and not s.finished
+    elif trigger == ids.EDU_STEP:
+        s.playing = False
+        s.step(1)
+    elif trigger == ids.EDU_RESET:
+        s.playing = False
+        s.reset()
+    elif trigger == ids.EDU_SEED:
+        s.playing = False
+        s.reset(wanted)
+    elif trigger == ids.EDU_LOOPS:
+        log = s.set_loops({k: k in (loops or []) for k in LOOPS})
+    elif trigger == ids.EDU_TIMER and s.playing:
+        s.step(urlstate.validate("educator", {"speed": speed})[0].speed)
+    if s.finished:
+        s.playing = False
+    return log
+
+
+def render(s: EducatorSession, layer: str) -> tuple[str, Any, Any, Any]:
+    """(day counter, map, charts, switch log) of the session now."""
+    snap = s.snapshot(layer)
+    day = livefigures.date_of(snap["day"], snap["start_date"]) + (" \u2014 end of the run" if s.finished else "")
+    switches = [html.Li(f"day {d}: {k} loop {'on' if on else 'off'}") for d, k, on in s.switches]
+    log = [html.Strong("Loop switches"), html.Ul(switches)] if switches else None
+    return day, livefigures.city_map(snap), livefigures.running_charts(snap), log
+
+
+def register(app: dash.Dash, data: Data) -> None:
+    @app.callback(Output(ids.EDU_DAY, "children"), Output(ids.EDU_MAP, "figure"), Output(ids.EDU_CHARTS, "figure"),
+                  Output(ids.EDU_LOG, "children"), Output(ids.EDU_TIMER, "disabled"), Output(ids.EDU_PLAY, "children"),
+                  Output(ids.EDU_LOOPS, "value"), Output(ids.EDU_MESSAGES, "children"),
+                  Input(ids.EDU_PLAY, "n_clicks"), Input(ids.EDU_STEP, "n_clicks"), Input(ids.EDU_RESET, "n_clicks"),
+                  Input(ids.EDU_TIMER, "n_intervals"), Input(ids.EDU_LOOPS, "value"), Input(ids.EDU_LAYER, "value"),
+                  Input(ids.EDU_SEED, "value"),
+                  State(ids.EDU_SPEED, "value"), State(ids.EDU_STATE, "data"), State(ids.SESSION, "data"))
+    def update(_play, _step, _reset, _tick, loops, layer, seed, speed, state, sid):
+        if not valid_session(sid):
+            return (no_update,) * 7 + (messages(["This browser session has no valid id; reload the page."]),)
+        view = urlstate.from_store("educator", state)
+        s = data.educators.get(sid, view.seed)
+        with s.lock:
+            act(s, ctx.triggered_id, speed, loops, seed)
+            playing = s.playing
+            day, city, charts, log = render(s, urlstate.validate("educator", {"layer": layer})[0].layer)
+            on = [k for k, v in s.loops().items() if v]
+        return day, city, charts, log, not playing, ("Pause" if playing else "Play"), on, None
+
+    @app.callback(Output(ids.EDU_STATE, "data"), Output(ids.URL, "search", allow_duplicate=True),
+                  Input(ids.EDU_SPEED, "value"), Input(ids.EDU_LAYER, "value"), Input(ids.EDU_SEED, "value"),
+                  prevent_initial_call=True)
+    def update_view(speed, layer, seed):
+        view, _ = urlstate.validate("educator", {"speed": speed, "layer": layer, "seed": seed})
+        return urlstate.as_dict(view), urlstate.encode(view)

@@ -1,0 +1,254 @@
+"""Data access for the dashboard: runs, cached comparisons, sessions and calibration.
+
+Callbacks ask this module for what a view needs and get either results or a background
+job to poll. Runs go through :class:`dashboard.runs.Runner` (a warm process pool, results
+cached by content as :mod:`sim.compare` does); jobs belong to a browser session
+(:mod:`dashboard.jobs`), as do educator models (:mod:`dashboard.educator`), so concurrent
+sessions never see each other's runs or live cities.
+
+Example:
+    >>> data = Data(Path("results"))                                     # doctest: +SKIP
+    >>> jid = data.request(sid, "compare", view)                         # doctest: +SKIP
+    >>> data.bundle(sid, jid).summary()                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard import runs, whatif, worker
+from dashboard.educator import SESSION_ID, Sessions
+from dashboard.jobs import Job, Jobs
+from dashboard.urlstate import CompareView, View, WhatIfView
+from sim.compare import KEY_ASSUMPTIONS, Comparison, cache_key
+from sim.errors import InputError
+from sim.figures import FUNNEL_METRICS
+from sim.results import git_commit, version
+from sim.scenario import Scenario, load
+
+BUNDLES = 4   # comparisons kept ready for charts (each holds its runs and per-metric rows)
+
+
+def new_session() -> str:
+    """A fresh browser-session id (random, unguessable)."""
+    return uuid.uuid4().hex
+
+
+def valid_session(sid: Any) -> bool:
+    return isinstance(sid, str) and bool(SESSION_ID.match(sid))
+
+
+@dataclass
+class Bundle:
+    """A comparison ready for charts: its meta, the summary, and the rows of each metric
+    (sliced from the runs on first use and kept; the full table is never copied)."""
+
+    cmp: Comparison
+    meta: dict[str, Any]
+    last_day: int                  # common horizon of the runs
+    _slices: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _summary: pd.DataFrame | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def of(cls, cmp: Comparison, metrics: tuple[str, ...] = ()) -> Bundle:
+        """A bundle with the summary and ``metrics`` computed now (in the job, not in a chart's callback)."""
+        last = min(int(r.timeseries["day"].max()) for r in cmp.results.values())
+        b = cls(cmp, _meta(cmp), last)
+        b.summary()
+        b.frame(*metrics)
+        return b
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self.cmp.results)
+
+    def frame(self, *metrics: str) -> pd.DataFrame:
+        """The tidy rows of the given metrics, every scenario, over the common horizon."""
+        parts = []
+        for m in metrics:
+            with self._lock:
+                part = self._slices.get(m)
+            if part is None:
+                part = pd.concat([t[(t["metric"] == m) & (t["day"] <= self.last_day)]
+                                  for t in (r.timeseries for r in self.cmp.results.values())], ignore_index=True)
+                part["scenario"] = part["scenario"].astype(str)
+                with self._lock:
+                    self._slices[m] = part
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else pd.DataFrame()
+
+    def summary(self) -> pd.DataFrame:
+        with self._lock:
+            if self._summary is None:
+                self._summary = self.cmp.summary()
+            return self._summary
+
+
+@functools.lru_cache(maxsize=1)
+def _commit() -> str | None:
+    return git_commit()
+
+
+def _meta(cmp: Comparison) -> dict[str, Any]:
+    """Comparison.meta() without a git call per chart."""
+    base = cmp.results[cmp.baseline]
+    return {
+        "scenarios": [{"name": s.name, "description": s.description, "policies": [p["type"] for p in s.policies]}
+                      for s in cmp.scenarios],
+        "baseline": cmp.baseline, "replicates": len(base.seeds), "seed": base.seed, "replicate_seeds": base.seeds,
+        "version": version(), "git_commit": _commit(), "assumptions": list(KEY_ASSUMPTIONS),
+        "start_date": str(base.scenario.params.run.start_date), "residents": base.scenario.params.city.n_residents,
+    }
+
+
+class Data:
+    """Everything the callbacks read: one instance per app."""
+
+    def __init__(self, results_dir: Path | None, workers: int = 2):
+        self.results_dir = Path(results_dir) if results_dir is not None else None
+        cache = self.results_dir / ".cache" if self.results_dir is not None else None
+        self.runner = runs.Runner(cache, workers=workers)
+        self.jobs = Jobs()
+        self.educators = Sessions()
+        self._bundles: OrderedDict[tuple, Bundle] = OrderedDict()
+        self._lock = threading.Lock()
+        self._calibration: dict[str, Any] = {"status": "idle"}
+
+    # --- scenarios of a view ----------------------------------------------------------------
+    @staticmethod
+    def scenarios(page: str, view: View) -> list[Scenario]:
+        """Baseline first, then the others, loaded with the view's size."""
+        if page == "whatif":
+            assert isinstance(view, WhatIfView)
+            return list(whatif.build(view))
+        assert isinstance(view, CompareView)
+        size = {"run.days": view.days, "city.n_residents": view.residents}
+        return [load(name, size) for name in dict.fromkeys([view.baseline, *view.scenarios])]
+
+    @staticmethod
+    def _runs(page: str, view: View) -> list[tuple[Scenario, int, int]]:
+        return [(sc, view.replicates, view.seed) for sc in Data.scenarios(page, view)]
+
+    def key(self, page: str, view: View) -> tuple:
+        """What a view's results depend on (not chart choices such as the metric)."""
+        return (page, view.seed, view.replicates,
+                *((sc.name, cache_key(sc, view.seed, view.replicates)) for sc in self.scenarios(page, view)))
+
+    def ready(self, page: str, view: View) -> bool:
+        """All runs of the view are cached (charts can be drawn at once)."""
+        return all(self.runner.is_cached(*r) for r in self._runs(page, view))
+
+    # --- jobs -----------------------------------------------------------------------------
+    def request(self, sid: str, page: str, view: View) -> str:
+        """A job (of this session) that gives the view's :class:`Bundle`; reused if the
+        session already asked for the same runs."""
+        if not valid_session(sid):
+            raise InputError("this browser session has no valid id; reload the page")
+        items = self._runs(page, view)
+        key = self.key(page, view)
+        metrics = (view.metric, "wrongful_stops", "disparity_wrongful_stops", *FUNNEL_METRICS)
+        return self.jobs.submit(sid, repr(key), lambda progress: self._bundle(key, items, progress, metrics),
+                                total=runs.work([r for r in items if not self.runner.is_cached(*r)]), group=page)
+
+    def job(self, sid: str, job_id: Any) -> Job | None:
+        return self.jobs.get(sid, job_id) if valid_session(sid) else None
+
+    def bundle(self, sid: str, job_id: Any) -> Bundle | None:
+        """The finished job's results, or None (not finished, failed, or not this session's)."""
+        job = self.job(sid, job_id)
+        return job.result if job is not None and job.status == "done" else None
+
+    def matches(self, sid: str, job_id: Any, page: str, view: View) -> bool:
+        """The job computed the runs this view needs (not those of an earlier view)."""
+        job = self.job(sid, job_id)
+        return job is not None and job.key == repr(self.key(page, view))
+
+    def _bundle(self, key: tuple, items: list, progress: Callable[[int], None],
+                metrics: tuple[str, ...] = ()) -> Bundle:
+        with self._lock:
+            if key in self._bundles:
+                self._bundles.move_to_end(key)
+                return self._bundles[key]
+        results = self.runner.run(items, progress)
+        b = Bundle.of(Comparison(items[0][0].name, {r.scenario.name: r for r in results}), metrics)
+        with self._lock:
+            self._bundles[key] = b
+            while len(self._bundles) > BUNDLES:
+                self._bundles.popitem(last=False)
+        return b
+
+    def warm(self) -> None:
+        """Start the worker processes and run the default what-if's baseline in the background."""
+        futures = self.runner.warm()
+
+        def baseline() -> None:
+            for f in futures:
+                f.result()
+            base, _ = whatif.build(WhatIfView())
+            self.runner.run([(base, WhatIfView().replicates, WhatIfView().seed)], priority=runs.BACKGROUND)
+
+        threading.Thread(target=baseline, name="survsim-warm", daemon=True).start()
+
+    # --- calibration ----------------------------------------------------------------------
+    def calibration(self, compute: Callable[[], list] | None = None) -> dict[str, Any]:
+        """``{"status": "ready", "rows": [...]}`` once computed (kept in memory and on disk,
+        keyed by version and commit); starts the computation on the first call."""
+        with self._lock:
+            state = dict(self._calibration)
+            if state["status"] in ("ready", "running"):
+                return state
+            path = self._calibration_file()
+            if path is not None and path.is_file():
+                try:
+                    rows = json.loads(path.read_text())["rows"]
+                    self._calibration = {"status": "ready", "rows": rows}
+                    return dict(self._calibration)
+                except (OSError, ValueError, KeyError):
+                    pass
+            self._calibration = {"status": "running", "started": time.monotonic()}
+        threading.Thread(target=self._calibrate, args=(compute,), daemon=True, name="survsim-calibrate").start()
+        return dict(self._calibration)
+
+    def _calibration_file(self) -> Path | None:
+        if self.results_dir is None:
+            return None
+        tag = f"{version()}-{(_commit() or 'unknown')[:12]}"
+        return self.results_dir / ".cache" / f"calibration-{tag}.json"
+
+    def _calibrate(self, compute: Callable[[], list] | None) -> None:
+        try:
+            if compute is None:  # in a worker process: ~20 s of model runs off the server's threads
+                rows = self.runner.call(worker.calibration).result()
+            else:
+                rows = [{"target": t.name, "source": t.source, "published": float(t.target),
+                         "model": float(t.model), "low": float(t.tolerance[0]), "high": float(t.tolerance[1]),
+                         "passed": bool(t.passed)} for t in compute()]
+            path = self._calibration_file()
+            if path is not None:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_text(json.dumps({"version": version(), "git_commit": _commit(), "rows": rows}, indent=1))
+                    tmp.replace(path)
+                except OSError:
+                    pass
+            state = {"status": "ready", "rows": rows}
+        except Exception as e:  # shown on the page in one line
+            state = {"status": "error", "error": f"{type(e).__name__}: {e}"}
+        with self._lock:
+            self._calibration = state
+
+    def close(self) -> None:
+        self.runner.close()

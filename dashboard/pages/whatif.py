@@ -1,0 +1,53 @@
+"""What-if: build a scenario from law and practice controls, compare it with the baseline."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.urlstate import as_dict
+from dashboard.pages.common import chart_controls, field, number, results_panel, section, size_controls, switch
+from dashboard.urlstate import FR_LAWS, WhatIfView
+
+PATH = "/whatif"
+TITLE = "What-if"
+
+
+def c(name: str) -> str:
+    return ids.control("whatif", name)
+
+
+def layout(view: WhatIfView) -> html.Div:
+    sidebar = html.Aside([
+        html.H1(TITLE),
+        html.P("Set the law and police practice, then compare with the status quo on the same seeds. "
+               "Every change re-runs (cached runs draw at once).", className="lead"),
+        section(
+            "Laws",
+            field("In force from day", number(c("start"), view.start, 0, 3650),
+                  hint="Day 0 is 1 Jan 2017; the app launches on day 485 and police partnerships start on day 455.",
+                  html_for=c("start")),
+            switch(c("warrant"), "Warrant required for footage", view.warrant),
+            field("Face recognition", dcc.RadioItems(
+                id=c("fr_law"), value=view.fr_law, className="radio stacked",
+                options=[{"label": text, "value": key} for key, text in FR_LAWS.items()])),
+            switch(c("credit"), "Credit programme (free cameras per app install)", view.credit),
+            switch(c("consent"), "Informed consent for footage requests", view.consent),
+            switch(c("emotion"), "Emotion screening (flags become stops)", view.emotion),
+        ),
+        section(
+            "Police practice (from day 0)",
+            field("Similarity threshold of face searches", html.Div(dcc.Slider(
+                id=c("threshold"), min=0.5, max=0.99, step=0.01, value=view.threshold,
+                marks={0.5: "0.50", 0.8: "0.80 vendor default", 0.99: "0.99"}, updatemode="mouseup",
+                tooltip={"placement": "top", "always_visible": True}), className="slider-pad")),
+            switch(c("review"), "Human review of candidates", view.review),
+        ),
+        chart_controls("whatif", view),
+        size_controls("whatif", view),
+    ], className="sidebar")
+    return html.Div([
+        dcc.Store(id=ids.WHATIF.state, data=as_dict(view)),
+        sidebar,
+        html.Main(results_panel(ids.WHATIF), className="main"),
+    ], className="columns")

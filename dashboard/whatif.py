@@ -1,0 +1,82 @@
+"""What-if scenarios: the What-if page's controls as a scenario, and its baseline.
+
+Practice levers (the similarity threshold, human review) are parameters and hold from
+day 0; laws (warrant, face-recognition law, credit ban, informed consent, emotion
+screening) are policies, as in ``scenarios/*.toml``, that start on day ``view.start``.
+The baseline is the shipped baseline at the same population and horizon, run on the same
+seeds, so the two differ only where the levers act.
+
+Example:
+    >>> from dashboard.urlstate import WhatIfView
+    >>> base, what_if = build(WhatIfView(warrant=True, residents=2000, days=60))
+    >>> [p["type"] for p in what_if.policies]
+    ['warrant_requirement']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from dashboard.urlstate import FR_LAWS, WhatIfView
+from sim.policies import parse
+from sim.scenario import Scenario, load
+
+NAME = "what_if"
+BASELINE = "baseline"
+
+
+def size(view: WhatIfView) -> dict[str, Any]:
+    """Population and horizon as dotted overrides (shared by the what-if and its baseline)."""
+    return {"run.days": view.days, "city.n_residents": view.residents}
+
+
+def practice(view: WhatIfView) -> dict[str, Any]:
+    """Parameter levers, in force from day 0."""
+    return {"recognition.threshold": view.threshold, "enforcement.review": view.review}
+
+
+def policy_entries(view: WhatIfView) -> list[dict[str, Any]]:
+    """The laws, as ``[[policies]]`` tables of a scenario file (start: a day number)."""
+    out: list[dict[str, Any]] = []
+    if view.warrant:
+        out.append({"type": "warrant_requirement", "start": view.start})
+    if view.fr_law == "moratorium":
+        out.append({"type": "federal_fr_moratorium", "start": view.start})
+    elif view.fr_law == "regulation":
+        out.append({"type": "federal_fr_regulation", "start": view.start})
+    if not view.credit:
+        out.append({"type": "no_credit_program", "start": view.start})
+    if view.consent:
+        out.append({"type": "informed_consent", "start": view.start})
+    if view.emotion:
+        out.append({"type": "emotion_screening", "start": view.start})
+    return out
+
+
+def describe(view: WhatIfView) -> str:
+    """One sentence for captions and the scenario list."""
+    laws = []
+    if view.warrant:
+        laws.append("warrant required for footage")
+    if view.fr_law != "none":
+        laws.append(f"face recognition: {FR_LAWS[view.fr_law].split(' (')[0].lower()}")
+    if not view.credit:
+        laws.append("no credit programme")
+    if view.consent:
+        laws.append("informed consent")
+    if view.emotion:
+        laws.append("emotion screening")
+    when = f"from day {view.start}: " + ", ".join(laws) if laws else "no new laws"
+    return (f"What-if ({when}); searches at threshold {view.threshold:.2f}, "
+            f"human review {'on' if view.review else 'off'} from day 0.")
+
+
+def build(view: WhatIfView) -> tuple[Scenario, Scenario]:
+    """(baseline, what-if) scenarios; policies validated by :func:`sim.policies.parse`."""
+    base = load(BASELINE, size(view))
+    sc = load(BASELINE, {**size(view), **practice(view)})
+    policies = tuple({**pol.model_dump(mode="json"), "legal_reference": pol.citation()}
+                     for pol in parse(policy_entries(view), "what-if"))
+    return base, dataclasses.replace(sc, name=NAME, description=describe(view), policies=policies,
+                                     source="<dashboard what-if>")

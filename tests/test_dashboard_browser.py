@@ -1,0 +1,236 @@
+"""The dashboard in a real headless Chromium (dash[testing]'s Browser + selenium + chromedriver).
+
+One server and one browser for the module, small runs given in the URL (1,000 residents,
+60 days, 2 replicates). The browser is configured here, not in a conftest hook, so other
+tests are not affected. Skipped when selenium, dash[testing] or chromedriver is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("selenium")
+pytest.importorskip("dash.testing.browser")
+if shutil.which("chromedriver") is None:
+    pytest.skip("chromedriver not installed (apt-get install chromium-driver)", allow_module_level=True)
+
+from dash.testing.browser import Browser  # noqa: E402
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+from dashboard import urlstate  # noqa: E402
+from dashboard.app import create_app  # noqa: E402
+
+# selenium 4.2 (pinned by dash[testing]) calls urllib3's deprecated getheader() on every request
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+SMALL = "days=60&residents=1000&replicates=2"
+CHROMIUM = Path("/usr/bin/chromium")
+TIMEOUT = 90
+
+
+def chrome_options() -> Options:
+    opts = Options()
+    if CHROMIUM.is_file():
+        opts.binary_location = str(CHROMIUM)
+    for arg in ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,900"):
+        opts.add_argument(arg)
+    return opts
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    results = tmp_path_factory.mktemp("dash_browser")
+    app = create_app(results)
+    data = app.server.extensions["survsim"]
+    path = data._calibration_file()  # a computed calibration table (the real one takes ~20 s)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"rows": [{"target": "households with a doorbell", "source": "Parks 2017",
+                                          "published": 0.04, "model": 0.04, "low": 0.035, "high": 0.045,
+                                          "passed": True}]}))
+    yield app
+    data.close()
+
+
+@pytest.fixture(scope="module")
+def duo(app, tmp_path_factory):
+    """A browser on the app, served by werkzeug in a thread that is shut down cleanly (dash's
+    ThreadedRunner stops by raising SystemExit in every thread started after it, which
+    would kill the app's job and process-pool threads)."""
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="dash-test-server")
+    thread.start()
+    # headless=True adds --headless (Chromium's new headless mode) and allows downloads
+    with Browser(browser="Chrome", headless=True, options=[chrome_options()], percy_run=False,
+                 download_path=str(tmp_path_factory.mktemp("downloads")), wait_timeout=TIMEOUT) as browser:
+        browser.server_url = f"http://127.0.0.1:{server.server_port}"
+        yield browser
+    server.shutdown()
+    thread.join(10)
+
+
+def visit(duo, path: str) -> None:
+    duo.driver.get(duo.server_url.rstrip("/") + path)
+    duo.wait_for_element_by_id("page-content")
+
+
+def ready(duo, page: str) -> None:
+    duo.wait_for_text_to_equal(f"#{page}-status", "Results ready.", timeout=TIMEOUT)
+
+
+def graph_title(duo, graph_id: str) -> str:
+    return duo.find_element(f"#{graph_id} .gtitle").text
+
+
+def until(check, message: str, timeout: float = TIMEOUT) -> None:
+    end = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < end, message
+        time.sleep(0.1)
+
+
+def no_errors(duo) -> None:
+    logs = [e for e in duo.get_logs() if e["level"] == "SEVERE"]
+    assert logs == [], f"browser console errors: {logs}"
+
+
+@pytest.mark.parametrize("path, ready_check", [
+    (f"/compare?{SMALL}&scenarios=warrant_required", "compare"),
+    (f"/whatif?{SMALL}", "whatif"),
+    ("/educator", "educator"),
+    ("/calibration", "calibration"),
+])
+def test_page_loads_without_console_errors(duo, path, ready_check):
+    duo.reset_log_timestamp()
+    visit(duo, path)
+    if ready_check in ("compare", "whatif"):
+        ready(duo, ready_check)
+        duo.wait_for_element(f"#{ready_check}-graph-timeseries .main-svg")
+    elif ready_check == "educator":
+        duo.wait_for_contains_text("#educator-day", "Day 0")
+        duo.wait_for_element("#educator-map .heatmaplayer, #educator-map .hm")
+    else:
+        duo.wait_for_contains_text("#calibration-status", "1 of 1 targets within tolerance")
+    time.sleep(0.5)
+    no_errors(duo)
+
+
+def test_compare_chart_follows_scenario_and_metric(duo):
+    visit(duo, f"/compare?{SMALL}&scenarios=warrant_required&metric=cameras")
+    ready(duo, "compare")
+    duo.wait_for_contains_text("#compare-graph-timeseries", "warrant_required")
+    assert "no_credit_program" not in duo.find_element("#compare-graph-timeseries").text
+    duo.select_dcc_dropdown("#compare-scenarios", value="no credit program")
+    duo.wait_for_contains_text("#compare-graph-timeseries", "no_credit_program", timeout=TIMEOUT)
+    ready(duo, "compare")
+    assert "no_credit_program" in duo.driver.current_url  # the URL follows the view
+    ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()  # close the menu
+    duo.select_dcc_dropdown("#compare-metric", value="Mean fear of crime")
+    duo.wait_for_contains_text("#compare-graph-timeseries .gtitle", "Mean fear of crime")
+    assert "metric=fear_mean" in duo.driver.current_url
+    no_errors(duo)
+
+
+def test_whatif_runs_in_background_with_progress(duo):
+    visit(duo, "/whatif?days=200&residents=2000&replicates=4&seed=11")
+    ready(duo, "whatif")
+    duo.find_element("#whatif-warrant input").click()
+    seen_running = False
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        status = duo.find_element("#whatif-status").text
+        if status.startswith("Running"):
+            seen_running = True
+            assert float(duo.find_element("#whatif-progress").get_attribute("value")) < 1
+        if status == "Results ready." and seen_running:
+            break
+        time.sleep(0.1)
+    assert seen_running, "the progress bar never showed a running job"
+    ready(duo, "whatif")
+    assert float(duo.find_element("#whatif-progress").get_attribute("value")) == 1
+    assert "warrant=1" in duo.driver.current_url
+    until(lambda: "warrant required for footage"  # inside a closed <details>: not visible text
+          in duo.find_element("#whatif-scenarios-info").get_attribute("textContent"), "scenario list not updated")
+    no_errors(duo)
+
+
+def test_educator_step_play_pause(duo):
+    visit(duo, "/educator?seed=4")
+    duo.wait_for_text_to_equal("#educator-day", "Day 0 (1 Jan 2017)")
+    before = graph_title(duo, "educator-map")
+    duo.find_element("#educator-step").click()
+    duo.wait_for_text_to_equal("#educator-day", "Day 1 (2 Jan 2017)")
+    duo.wait_for_contains_text("#educator-map .gtitle", "day 1 (")
+    assert graph_title(duo, "educator-map") != before
+    duo.find_element("#educator-play").click()
+    duo.wait_for_text_to_equal("#educator-play", "Pause")
+    for _ in range(100):
+        if int(duo.find_element("#educator-day").text.split()[1]) >= 10:
+            break
+        time.sleep(0.1)
+    duo.find_element("#educator-play").click()
+    duo.wait_for_text_to_equal("#educator-play", "Play")
+    time.sleep(1.0)
+    day = duo.find_element("#educator-day").text
+    time.sleep(2.0)
+    assert duo.find_element("#educator-day").text == day, "still running after pause"
+    # cut the fear loop mid-run: the switch is logged and marked on the charts
+    duo.find_element("#educator-loops input[value='fear']").click()
+    duo.wait_for_contains_text("#educator-log", "fear loop off")
+    no_errors(duo)
+
+
+def test_shared_link_reproduces_the_view(duo):
+    search = f"?{SMALL}&scenarios=federal_fr_moratorium&metric=fr_searches&group=black_f&flow=rolling&seed=2"
+    visit(duo, "/compare" + search)
+    ready(duo, "compare")
+    duo.wait_for_contains_text("#compare-graph-timeseries .gtitle", "Black")
+    link = duo.find_element("#compare-link").get_attribute("value")
+    title = graph_title(duo, "compare-graph-timeseries")
+    code = duo.find_element("#compare-code").text
+    view, msgs = urlstate.decode("compare", search)
+    assert link.endswith("/compare" + urlstate.encode(view)) and msgs == []
+    duo.driver.get("about:blank")
+    duo.driver.get(link)
+    ready(duo, "compare")
+    duo.wait_for_contains_text("#compare-graph-timeseries .gtitle", "Black")
+    assert graph_title(duo, "compare-graph-timeseries") == title
+    assert duo.find_element("#compare-link").get_attribute("value") == link
+    assert duo.find_element("#compare-code").text == code
+    assert duo.find_element(f"#compare-flow input[value='rolling']").is_selected()
+    no_errors(duo)
+
+
+def test_chart_and_data_downloads(duo):
+    visit(duo, f"/compare?{SMALL}&scenarios=warrant_required&metric=cameras")
+    ready(duo, "compare")
+    folder = Path(duo.download_path)
+    duo.driver.find_element(By.XPATH, "//div[@class='card'][.//*[@id='compare-graph-timeseries']]"
+                                      "//button[text()='SVG']").click()
+    svg = folder / "survsim_compare_timeseries_cameras.svg"
+    until(lambda: svg.is_file() and svg.stat().st_size > 0, "no SVG downloaded", timeout=60)
+    text = svg.read_text()
+    assert "<svg" in text and "survsim" in text and "warrant_required" in text  # caption in the footer
+    duo.find_element("#compare-csv-summary").click()
+    csv = folder / "survsim_compare_summary.csv"
+    until(lambda: csv.is_file() and csv.stat().st_size > 0, "no CSV downloaded", timeout=30)
+    assert csv.read_text().startswith("scenario,metric,group,statistic,median,p10,p90,diff_median")
+    no_errors(duo)
+
+
+def test_malformed_link_shows_a_message_not_a_traceback(duo):
+    visit(duo, f"/whatif?{SMALL}&threshold=7&seed=x&nonsense=1")
+    duo.wait_for_contains_text("#url-messages", "threshold = '7'")
+    text = duo.find_element("#url-messages").text
+    assert "seed = 'x'" in text and "nonsense" in text and "Traceback" not in duo.driver.page_source
+    ready(duo, "whatif")
+    no_errors(duo)
