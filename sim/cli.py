@@ -173,19 +173,8 @@ def sweep(
     """Run a parameter sweep into a resumable store (runs already stored are skipped)."""
     from sim import sweep as sweeps
 
-    try:
-        st = sweeps.status(spec, store)
-        bar = DelayedProgress(max(st.missing, 1), f"sweep {st.name}")
-        try:
-            report = sweeps.run_sweep(spec, store, workers=workers, scheduler=scheduler, progress=bar)
-        except KeyboardInterrupt:
-            err.print("interrupted; finished runs are stored: run the same command to resume")
-            raise typer.Exit(code=130) from None
-        finally:
-            bar.close()
-    except InputError as e:
-        fail(e)
-    out.print(str(report), highlight=False)
+    _resumable(lambda: sweeps.status(spec, store), "sweep",
+               lambda bar: sweeps.run_sweep(spec, store, workers=workers, scheduler=scheduler, progress=bar))
 
 
 @app.command()
@@ -201,12 +190,17 @@ def sensitivity(
 
     if method is not None and method not in ("sobol", "morris"):
         fail(InputError(f"--method = {method!r}: allowed: sobol, morris"))
+    _resumable(lambda: sens.status(spec, out_dir, method), "sensitivity runs",
+               lambda bar: sens.sensitivity(spec, out_dir, method=method, workers=workers, scheduler=scheduler,
+                                            progress=bar))
+
+
+def _resumable(status, label: str, work) -> None:
+    """Run resumable work with a progress bar over the missing runs; Ctrl-C keeps what is done."""
     try:
-        st = sens.status(spec, out_dir, method)
-        bar = DelayedProgress(max(st.missing, 1), "sensitivity runs")
+        bar = DelayedProgress(max(status().missing, 1), label)
         try:
-            report = sens.sensitivity(spec, out_dir, method=method, workers=workers, scheduler=scheduler,
-                                      progress=bar)
+            report = work(bar)
         except KeyboardInterrupt:
             err.print("interrupted; finished runs are stored: run the same command to resume")
             raise typer.Exit(code=130) from None

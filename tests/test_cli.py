@@ -128,3 +128,20 @@ def test_calibrate_check_passes():
     assert r.returncode == 0, r.stdout + r.stderr
     assert "FAIL" not in r.stdout
     assert "Congress" in r.stdout and "Parks Associates" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_sweep_and_sensitivity_refuse_missing_spec(tmp_path, command):
+    r = survsim(command, str(tmp_path / "nope.toml"))
+    assert r.returncode == 2 and "nope.toml" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_sweep_cli_runs_then_resumes(tmp_path):
+    spec = tmp_path / "s.toml"
+    spec.write_text('name = "tiny"\nscenario = "baseline"\ndesign = "grid"\nreplicates = 1\nseed = 1\n'
+                    '[overrides]\n"run.days" = 30\n"city.n_residents" = 300\n"city.grid_side" = 3\n'
+                    '[parameters]\n"recognition.threshold" = [0.8, 0.9]\n[outputs]\ncameras = "final"\n')
+    first = survsim("sweep", str(spec), "--store", str(tmp_path / "store"))
+    assert first.returncode == 0, first.stderr
+    again = survsim("sweep", str(spec), "--store", str(tmp_path / "store"))
+    assert again.returncode == 0 and "2 already stored" in again.stdout, again.stdout
