@@ -69,14 +69,19 @@ def find(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
                      f"Shipped: {', '.join(names)}; or give a path to a .toml file.")
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "") -> dict[str, Any]:
+    """A TOML file as a dict; unreadable or malformed files become one InputError."""
     try:
         with open(path, "rb") as f:
-            data = tomllib.load(f)
+            return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML: {e}") from None
     except OSError as e:
-        raise InputError(f"{path}: cannot read: {e.strerror}") from None
+        raise InputError(f"{path}: cannot read{' the ' + what if what else ''}: {e.strerror}") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = read_toml(path)
     for key in data:
         if key not in TOP_KEYS:
             hint = difflib.get_close_matches(key, TOP_KEYS, n=1)

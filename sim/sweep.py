@@ -47,7 +47,6 @@ import re
 import shutil
 import socket
 import time
-import tomllib
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -65,7 +64,7 @@ from sim.params import Params
 from sim.paramtree import Leaf, leaves
 from sim.results import git_commit, version
 from sim.runner import run_replicate
-from sim.scenario import Scenario, find, load, merge, validate
+from sim.scenario import Scenario, find, load, merge, read_toml, validate
 from sim.streams import replicate_seeds
 
 COMMON_KEYS = ("name", "description", "scenario", "samples", "levels", "replicates", "seed",
@@ -143,13 +142,7 @@ def read_spec(path: str | Path, kind: str = "sweep") -> Spec:
     """Read and validate a sweep (or sensitivity) spec; every problem is one InputError
     naming the file, the field, the value and what is allowed."""
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            raw = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"{path}: not valid TOML: {e}") from None
-    except OSError as e:
-        raise InputError(f"{path}: cannot read the {kind} spec: {e.strerror}") from None
+    raw = read_toml(path, f"{kind} spec")
     where = str(path)
     _known(raw, KEYS[kind], where, "top-level key")
     for key in ("parameters", "outputs"):

@@ -18,8 +18,7 @@ from sim.scenario import load
 SEEDS = range(4)
 
 
-def _check(name: str, source: str, target: float, model: float, band: tuple[float, float]) -> TargetCheck:
-    return TargetCheck(name, source, target, float(model), band, bool(band[0] <= model <= band[1]))
+_check = TargetCheck.of
 
 
 def model_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:

@@ -39,7 +39,7 @@ from sim.paramtree import is_number, leaves
 from sim.results import atomic_folder, git_commit, version
 from sim.scenario import load
 from sim.streams import replicate_seeds
-from sim.recognition import recognition_targets
+from sim.recognition import TargetCheck, recognition_targets
 from sim.targets import all_targets, format_value
 
 END_2018, AUG_2019 = 729, 969     # day numbers from 1 Jan 2017 (as in sim.targets)
@@ -57,16 +57,10 @@ CRIME_FLAT = 1.05                  # fear gap: last-year actual crime vs first y
 
 
 @dataclass(frozen=True)
-class TargetRow:
-    """One calibration target: the :class:`sim.recognition.TargetCheck` plus seed spread."""
+class TargetRow(TargetCheck):
+    """A calibration target (:class:`sim.recognition.TargetCheck`) plus its seed spread."""
 
-    name: str
-    source: str
-    target: float
-    model: float
-    tolerance: tuple[float, float]
-    passed: bool
-    kind: str                            # "model" (simulated, mean over seeds) or "analytic"
+    kind: str = "analytic"               # "model" (simulated, mean over seeds) or "analytic"
     per_seed: tuple[float, ...] = ()     # model value of each seed (model-level targets)
 
 
@@ -196,8 +190,8 @@ def validation_rows(replicates: int = 4, seed: int = 1, residents: int = 20_000,
         if same_size else (),
     }
     n_model = len(checks) - len(recognition_targets())  # all_targets = model targets + recognition targets
-    targets = [TargetRow(c.name, c.source, c.target, c.model, tuple(c.tolerance), c.passed,
-                         "model" if i < n_model else "analytic",
+    targets = [TargetRow(**{**vars(c), "tolerance": tuple(c.tolerance)}, kind="model" if i < n_model else "analytic",
+                         per_seed=
                          next((v for k, v in per_seed.items() if k in c.name), ()) if i < n_model else ())
                for i, c in enumerate(checks)]
     start = base.run.start_date

@@ -55,6 +55,12 @@ class TargetCheck:
     tolerance: tuple[float, float]
     passed: bool
 
+    @classmethod
+    def of(cls, name: str, source: str, target: float, model: float, band: tuple[float, float]) -> TargetCheck:
+        """A check whose ``passed`` is ``band[0] <= model <= band[1]``."""
+        lo, hi = band
+        return cls(name, source, target, float(model), (lo, hi), bool(lo <= model <= hi))
+
 
 def _counts(shares: dict[str, float], total: int) -> np.ndarray:
     return np.array([shares[k] for k in GROUP_KEYS]) * total
@@ -95,10 +101,7 @@ def hispanic_between(values: dict[str, float], sex: str, w: float) -> float:
     return float(values[f"white_{sex}"] ** (1 - w) * values[f"black_{sex}"] ** w)
 
 
-def _check(name: str, source: str, target: float, model: float,
-           band: tuple[float, float]) -> TargetCheck:
-    lo, hi = band
-    return TargetCheck(name, source, target, float(model), (lo, hi), bool(lo <= model <= hi))
+_check = TargetCheck.of
 
 
 def recognition_targets(params: RecognitionParams | None = None,
