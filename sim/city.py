@@ -47,6 +47,12 @@ class City:
     def households(self) -> np.ndarray:
         return np.diff(np.append(self.hh_start, len(self.hh_nbh)))
 
+    def random_resident(self, nbh: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A resident of each neighbourhood in ``nbh``, picked by uniforms ``u`` in [0, 1)."""
+        start = self.res_start[nbh]
+        end = np.append(self.res_start[1:], len(self.nbh))[nbh]
+        return start + (u * (end - start)).astype(np.int64)
+
     def members(self, households: np.ndarray) -> np.ndarray:
         """Resident rows of the given households (members are contiguous rows)."""
         size = self.hh_size[households]

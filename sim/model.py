@@ -295,16 +295,17 @@ class SurveillanceModel(mesa.Model):
         nbh = np.repeat(c.hh_nbh[households], e.passersby)
         if len(nbh) == 0:
             return
-        end = np.append(c.res_start[1:], len(c.nbh))
-        faces = c.res_start[nbh] + (rng.random(len(nbh)) * (end[nbh] - c.res_start[nbh])).astype(np.int64)
+        faces = c.random_resident(nbh, rng.random(len(nbh)))
         flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
-        by_group = np.bincount(c.group[flagged], minlength=len(self.group_keys))
-        self.counts.emotion_flags += by_group
-        if self.law.emotion_stops.any():  # a flag is not evidence of anything: every such stop is wrongful
-            self.counts.stops += by_group
-            self.counts.wrongful_stops += by_group
-            np.add.at(self.pop.stops, flagged, 1)
-            np.add.at(self.pop.wrongful, flagged, 1)
+        G = len(self.group_keys)
+        self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
+        # Where the law turns flags into stops; a flag is not evidence: every such stop is wrongful.
+        stopped = flagged[self.law.emotion_stops[c.dept[c.nbh[flagged]]]]
+        by_group = np.bincount(c.group[stopped], minlength=G)
+        self.counts.stops += by_group
+        self.counts.wrongful_stops += by_group
+        np.add.at(self.pop.stops, stopped, 1)
+        np.add.at(self.pop.wrongful, stopped, 1)
 
     def patrol(self) -> None:
         """Patrol stops allocated by attention; a share end in (rightful) arrests."""
@@ -312,9 +313,7 @@ class SurveillanceModel(mesa.Model):
         n_stops = rng.poisson(p.stops_per_1k * len(c.nbh) / 1000)
         w = self.attention * self.population
         per_nbh = rng.multinomial(n_stops, w / w.sum()) if w.sum() > 0 else np.zeros(len(w), np.int64)
-        nbh = np.repeat(np.arange(len(w)), per_nbh)
-        end = np.append(c.res_start[1:], len(c.nbh))
-        who = c.res_start[nbh] + (rng.random(len(nbh)) * (end[nbh] - c.res_start[nbh])).astype(np.int64)
+        who = c.random_resident(np.repeat(np.arange(len(w)), per_nbh), rng.random(int(per_nbh.sum())))
         hit = rng.random(len(who)) < p.hit_rate
         self.counts.stops += np.bincount(c.group[who], minlength=len(self.group_keys))
         np.add.at(self.pop.stops, who, 1)

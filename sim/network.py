@@ -35,10 +35,7 @@ def build_network(city: City, p: Network, rng: np.random.Generator) -> sp.csr_ar
     src = np.repeat(np.arange(n), k)
     same = rng.random(src.size) < p.homophily
     u = rng.random(src.size)
-    # Anyone in the neighbourhood: residents of j are the slice res_start[j]:res_end[j].
-    res_end = np.append(city.res_start[1:], n)
-    lo, hi = city.res_start[city.nbh[src]], res_end[city.nbh[src]]
-    dst = lo + (u * (hi - lo)).astype(np.int64)
+    dst = city.random_resident(city.nbh[src], u)  # anyone in the neighbourhood
     # Same category in the neighbourhood.
     b = block[src[same]]
     blo, bhi = block_start[b], block_start[b + 1]
