@@ -147,10 +147,14 @@ def test_whatif_runs_in_background_with_progress(duo):
     seen_running = False
     end = time.monotonic() + TIMEOUT
     while time.monotonic() < end:
-        status = duo.find_element("#whatif-status").text
+        # Read status and bar in one script call: two separate reads could straddle the
+        # moment the job finishes (seen once in CI: "Running" then a full bar).
+        status, value = duo.driver.execute_script(
+            "return [document.querySelector('#whatif-status').innerText.trim(),"
+            " document.querySelector('#whatif-progress').value];")
         if status.startswith("Running"):
             seen_running = True
-            assert float(duo.find_element("#whatif-progress").get_attribute("value")) < 1
+            assert float(value) < 1
         if status == "Results ready." and seen_running:
             break
         time.sleep(0.1)
