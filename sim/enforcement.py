@@ -32,11 +32,28 @@ def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
     return np.array([GROUP_KEYS.index(p.enforcement.score_proxy.get(k, k)) for k in keys])
 
 
-def score_model(keys: tuple[str, ...], p: Params) -> ScoreModel:
-    """The recognition score model re-indexed to the model's groups."""
+def score_model(keys: tuple[str, ...], p: Params, shares: np.ndarray | None = None) -> ScoreModel:
+    """The recognition score model re-indexed to the model's groups (neutral when
+    ``p.neutral.algorithm``: then ``shares``, the population shares of the groups, weight it)."""
     full = ScoreModel.from_params(p.recognition)
     i = proxy_index(keys, p)
-    return ScoreModel(full.imp_mean[np.ix_(i, i)], full.imp_sd, full.gen_mean[i], full.gen_sd)
+    model = ScoreModel(full.imp_mean[np.ix_(i, i)], full.imp_sd, full.gen_mean[i], full.gen_sd)
+    if p.neutral.algorithm:
+        w = np.full(len(keys), 1 / len(keys)) if shares is None else np.asarray(shares, float)
+        model = neutral_scores(model, w, p.recognition.threshold)
+    return model
+
+
+def neutral_scores(model: ScoreModel, shares: np.ndarray, threshold: float) -> ScoreModel:
+    """The same algorithm with no group differences: every probe/candidate pair gets the
+    false match rate at ``threshold`` averaged over pairs drawn from ``shares`` (so the
+    number of false candidates stays about the same), every group the mean genuine score."""
+    w = shares / shares.sum()
+    fmr = float(w @ model.fmr(threshold) @ w)
+    t = float(special.logit(threshold))
+    mean = t - model.imp_sd * stats.norm.isf(fmr) if fmr > 0 else float(model.imp_mean.min())
+    G = len(w)
+    return ScoreModel(np.full((G, G), mean), model.imp_sd, np.full(G, float(w @ model.gen_mean)), model.gen_sd)
 
 
 def emotion_rates(keys: tuple[str, ...], p: Params) -> np.ndarray:
@@ -56,6 +73,8 @@ class DayCounts:
     wrongful_stops: np.ndarray = field(init=False)
     wrongful_arrests: np.ndarray = field(init=False)
     clearances: np.ndarray = field(init=False)           # by offender group
+    fr_clearances: np.ndarray = field(init=False)        # cleared only thanks to a face-search lead
+    footage_obtained_without_warrant: np.ndarray = field(init=False)  # owners' footage, by owner's group
     emotion_flags: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,11 +93,15 @@ class Gallery:
     photos: np.ndarray          # (G,) photos, residents and outsiders
     resident_photos: np.ndarray  # (G,) photos of city residents
     enrolled: np.ndarray        # (n,) bool, resident has a photo
+    enrolled_by_group: np.ndarray  # (G,) residents with a photo (people, not photos)
 
     def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None) -> None:
         """Booking photos for arrested residents (rows) and outsiders (counts by group)."""
         G = len(self.photos)
         if len(residents):
+            fresh = ~self.enrolled[residents]  # first photo of these people (count each once)
+            _, first = np.unique(residents[fresh], return_index=True)
+            self.enrolled_by_group += np.bincount(groups[fresh][first], minlength=G)
             self.enrolled[residents] = True
             add = np.bincount(groups, minlength=G)
             self.photos += add
@@ -90,16 +113,17 @@ class Gallery:
 def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np.random.Generator) -> Gallery:
     """Residents with a booking photo: overall ``gallery.resident_share``, by group in
     proportion to the arrest make-up (FBI CIUS 2019, via the recognition inputs); outside
-    photos with the same make-up."""
+    photos with the same make-up. With ``neutral.gallery`` both follow the population."""
     G = len(keys)
-    make_up = np.array([p.recognition.calibration.gallery_shares[GROUP_KEYS[i]] for i in proxy_index(keys, p)])
     pop = np.bincount(group, minlength=G) / len(group)
+    make_up = (pop.copy() if p.neutral.gallery else
+               np.array([p.recognition.calibration.gallery_shares[GROUP_KEYS[i]] for i in proxy_index(keys, p)]))
     factor = np.divide(make_up, pop, out=np.zeros(G), where=pop > 0)
     chance = factor / max(factor @ pop, 1e-12) * p.gallery.resident_share
     enrolled = rng.random(len(group)) < np.clip(chance, 0, 1)[group]
     resident = np.bincount(group[enrolled], minlength=G)
     outside = np.round(make_up / make_up.sum() * p.gallery.outside_photos).astype(np.int64)
-    return Gallery(resident + outside, resident.astype(np.int64), enrolled)
+    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64))
 
 
 def pick_enrolled(group_of_pick: np.ndarray, by_group: np.ndarray, group_start: np.ndarray,
@@ -150,8 +174,8 @@ def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndar
 
 def attention_update(attention: np.ndarray, recorded_per_capita: np.ndarray, p: Params) -> np.ndarray:
     """Patrol attention per capita: a moving average of recorded incidents (loop on), or
-    left at its starting level (loop off)."""
-    if not p.loops.attention:
+    left at its starting level (loop off, or neutral attention)."""
+    if not p.loops.attention or p.neutral.attention:
         return attention
     return (1 - p.patrol.memory) * attention + p.patrol.memory * recorded_per_capita
 

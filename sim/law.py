@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.offences import seriousness
 from sim.params import Params
 
 
@@ -29,6 +30,7 @@ class Law:
     marketing_duty: np.ndarray     # contract duty to market the product
     emotion_analysis: np.ndarray   # emotion labels run on footage
     emotion_stops: np.ndarray      # emotion flags become stops
+    fr_min_seriousness: np.ndarray  # least serious offence type searched (index into sim.offences.OFFENCES)
     doorbell_fr: bool = False      # the vendor matches faces in doorbells (the patent)
     fmr_cap: float | None = None   # bias audit: no group's FMR above cap x the best group's
     equalised: bool = False        # algorithm with equal error rates across groups
@@ -45,4 +47,5 @@ class Law:
             match_alone_arrest=each(p.enforcement.match_alone_arrest),
             credit_programme=each(p.vendor.credit_programme), marketing_duty=each(p.vendor.marketing_duty),
             emotion_analysis=each(p.emotion.enabled), emotion_stops=each(p.enforcement.emotion_stops),
+            fr_min_seriousness=each(seriousness(p.enforcement.fr_min_offence)),
         )

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from sim.offences import LABELS, OFFENCES
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -17,6 +19,7 @@ class Metric:
     unit: str
     per_group: bool = False  # also recorded per demographic group
     flow: bool = False       # a count per day (summed over time), not a level
+    intensive: bool = False  # a per-resident rate or share: groups average (by population), not add up
 
 
 METRICS: tuple[Metric, ...] = (
@@ -24,8 +27,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("app_users", "Residents using the app", "residents", per_group=True),
     Metric("free_cameras", "Free cameras given by police (cumulative)", "cameras"),
     Metric("partnered_departments", "Police departments partnered with the vendor", "departments"),
-    Metric("coverage_mean", "Camera coverage where residents live", "share of street covered"),
-    Metric("fear_mean", "Mean fear of crime", "fear 0-1", per_group=True),
+    Metric("coverage_mean", "Camera coverage where residents live", "share of street covered", intensive=True),
+    Metric("fear_mean", "Mean fear of crime", "fear 0-1", per_group=True, intensive=True),
     Metric("crimes_actual", "Offences committed", "offences / day", flow=True),
     Metric("crimes_reported", "Offences reported to police", "offences / day", flow=True),
     Metric("crimes_recorded", "Offences recorded by police", "offences / day", flow=True),
@@ -46,12 +49,27 @@ METRICS: tuple[Metric, ...] = (
            flow=True),
     Metric("clearances", "Offences cleared by arrest (by offender's group)", "offences / day", per_group=True,
            flow=True),
+    Metric("fr_clearances", "Offences cleared only thanks to a face-search lead (by offender's group)",
+           "offences / day", per_group=True, flow=True),
+    *(m for name in OFFENCES for m in (
+        Metric(f"recorded_{name}", f"Recorded offences: {LABELS[name]}", "offences / day", flow=True),
+        Metric(f"cleared_{name}", f"Offences cleared by arrest: {LABELS[name]}", "offences / day", flow=True),
+        Metric(f"searched_{name}", f"Face-recognition searches: {LABELS[name]}", "searches / day", flow=True))),
     Metric("emotion_flags", "Faces flagged 'fear'/'anger' by emotion analysis", "flags / day", per_group=True,
            flow=True),
     Metric("gallery_size", "Photos in the searched mugshot gallery", "photos", per_group=True),
+    # Privacy exposure
+    Metric("person_days_on_camera", "Resident-days inside camera coverage", "resident-days / day", per_group=True,
+           flow=True),
+    Metric("footage_obtained_without_warrant", "Owners' footage handed to police without a warrant (by owner's group)",
+           "owners / day", per_group=True, flow=True),
+    Metric("gallery_share", "Residents with a photo in the searched mugshot gallery", "share of residents",
+           per_group=True, intensive=True),
+    Metric("searches_per_1000", "Face-recognition searches per 1,000 residents (by offender's group)",
+           "searches / 1k residents / day", per_group=True, flow=True, intensive=True),
     Metric("disparity_wrongful_stops",
            "Wrongful stops per capita to date, relative to the reference group (population row: highest group)",
-           "ratio", per_group=True),
+           "ratio", per_group=True, intensive=True),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

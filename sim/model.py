@@ -110,7 +110,8 @@ class SurveillanceModel(mesa.Model):
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
         # Enforcement: recognition errors in the model's groups, the gallery, patrols.
-        self.scores = enforcement.score_model(self.group_keys, p)
+        self.pop_share = np.bincount(c.group, minlength=len(self.group_keys)) / n
+        self.scores = enforcement.score_model(self.group_keys, p, self.pop_share)
         self.emotion_rate = enforcement.emotion_rates(self.group_keys, p.model_copy(
             update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
         self.rng_gallery = stream(seed, "gallery")
@@ -124,8 +125,15 @@ class SurveillanceModel(mesa.Model):
         share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(self.population, 1)
         effort = np.exp(p.patrol.over_policing * share)
         self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
-        rep = p.crime.recording * np.array([[p.crime.property_reporting], [p.crime.violent_reporting]])
+        self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
+        rep = p.crime.recording * crime.reporting(p.crime)[:, None]
         self.attention = (self.crime_rates * rep).sum(axis=0) / np.maximum(self.population, 1) * self.effort
+        if p.neutral.attention:  # the same effort and attention per resident everywhere
+            self.effort = np.ones(m)
+            self.attention = np.full(m, self.attention @ self.population / self.population.sum())
+        # Residents of each group in each neighbourhood: person-days on camera by group.
+        self.nbh_group_pop = np.zeros((m, G))
+        np.add.at(self.nbh_group_pop, (c.nbh, c.group), 1.0)
 
         gc.disable()  # a million new objects trigger many useless collections (~1/3 of build time)
         try:
@@ -187,7 +195,10 @@ class SurveillanceModel(mesa.Model):
                 pol.apply(self, pol.departments(len(self.law.threshold)))
 
     def commit_crime(self) -> None:
-        self.today = crime.commit_crime(self.crime_rates, self.coverage, self.offend_cum,
+        coverage = self.coverage
+        if self.p.neutral.cameras:  # cameras spread evenly: the same total coverage everywhere
+            coverage = np.full_like(coverage, coverage @ self.population / self.population.sum())
+        self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
                                         self.city.res_start, self.p.crime, self.rng_crime)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence, for the enforcement path: face usable, review, stop, arrest,
@@ -231,14 +242,16 @@ class SurveillanceModel(mesa.Model):
         p, e, off, u, law = self.p, self.p.enforcement, self.today, self.today_u, self.law
         group = self.city.group
         dept = self.city.dept[off.nbh]
-        clear_p = np.where(off.kind == crime.VIOLENT, e.violent_clearance, e.property_clearance)
-        cleared = off.recorded & (u[4] < clear_p * self.effort[off.nbh])  # conventional investigation
+        cleared = off.recorded & (u[4] < self.clearance[off.kind] * self.effort[off.nbh])  # conventional
+        conventional = cleared.copy()
         # Faces to search: footage owners handed over, the vendor's own doorbell matching
         # (if switched on, for partnered departments), and images from other sources.
         vendor_fr = law.doorbell_fr & self.partnered[dept]
         doorbell = (self.footage & self.dept_uses_fr[dept] | vendor_fr) & off.captured & (u[0] < e.usable_face)
         other = off.recorded & (u[5] < e.other_probes) & self.dept_uses_fr[dept]
-        probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept])
+        # Searches only where lawful, and only for offences serious enough under the rules.
+        probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept] & (off.kind >= law.fr_min_seriousness[dept]))
+        self.searched_by_kind = np.bincount(off.kind[probe], minlength=len(crime.OFFENCES))
         # Departments under the same rules search together (one batch per rule set).
         rules = np.column_stack([law.threshold, law.review, law.match_alone_arrest])[dept[probe]]
         for rule in np.unique(rules, axis=0):
@@ -253,7 +266,10 @@ class SurveillanceModel(mesa.Model):
             p_arrest = e.arrest_innocent * (1.0 if rule[2] else e.corroboration_factor)
             self.stop_innocents(false_stopped.sum(axis=0), p_arrest)
         arrested = off.offender[cleared]
-        self.counts.clearances += np.bincount(group[arrested], minlength=len(self.group_keys))
+        G = len(self.group_keys)
+        self.counts.clearances += np.bincount(group[arrested], minlength=G)
+        self.counts.fr_clearances += np.bincount(group[off.offender[cleared & ~conventional]], minlength=G)
+        self.cleared_by_kind = np.bincount(off.kind[cleared], minlength=len(crime.OFFENCES))
         self.arrest(arrested, np.zeros(0, np.int64))
         if self.granted_households:
             self.screen_emotions(np.concatenate(self.granted_households))
@@ -338,9 +354,21 @@ class SurveillanceModel(mesa.Model):
         fear_sum = (self.group_sum @ pop.fear).astype(float)
         r.record(d, "fear_mean", fear_sum.sum() / len(c.group), fear_sum / np.maximum(self.group_size, 1))
         r.record(d, "gallery_size", self.gallery.photos.sum(), self.gallery.photos)
+        enrolled = self.gallery.enrolled_by_group
+        r.record(d, "gallery_share", enrolled.sum() / len(c.group), enrolled / np.maximum(self.group_size, 1))
         if d == 0:
             return
         t = self.today
+        on_camera = self.coverage @ self.nbh_group_pop
+        r.record(d, "person_days_on_camera", on_camera.sum(), on_camera)
+        searches = self.counts.fr_searches
+        r.record(d, "searches_per_1000", 1000 * searches.sum() / len(c.group),
+                 1000 * searches / np.maximum(self.group_size, 1))
+        recorded_by_kind = np.bincount(t.kind[t.recorded], minlength=len(crime.OFFENCES))
+        for k, name in enumerate(crime.OFFENCES):
+            r.record(d, f"recorded_{name}", recorded_by_kind[k])
+            r.record(d, f"cleared_{name}", self.cleared_by_kind[k])
+            r.record(d, f"searched_{name}", self.searched_by_kind[k])
         r.record(d, "crimes_actual", len(t))
         r.record(d, "crimes_reported", t.reported.sum())
         r.record(d, "crimes_recorded", t.recorded.sum())
@@ -410,7 +438,8 @@ class SurveillanceModel(mesa.Model):
             rp = enforcement.equalised(rp)
         if self.law.fmr_cap is not None:
             rp = enforcement.audited(rp, self.law.fmr_cap, float(self.law.threshold.max()))
-        self.scores = enforcement.score_model(self.group_keys, self.p.model_copy(update={"recognition": rp}))
+        self.scores = enforcement.score_model(self.group_keys, self.p.model_copy(update={"recognition": rp}),
+                                              self.pop_share)
 
     def count_requests(self, out: footage.Requests, offences: np.ndarray, dept: int) -> None:
         """Tally one department's requests for ``offences`` (indices into today's)."""
@@ -420,6 +449,9 @@ class SurveillanceModel(mesa.Model):
         self.flows["footage_requests_warrantless"] += out.warrantless
         self.flows["footage_requests_warranted"] += out.warranted
         self.flows["footage_granted"] += out.granted
+        if out.warranted == 0 and out.granted:  # handed over on an in-app request: no warrant
+            self.counts.footage_obtained_without_warrant += np.bincount(
+                self.head_group[out.granted_households], minlength=len(self.group_keys))
         np.add.at(self.pop.granted, out.granted_households, 1)
 
     # --- running and inspecting -------------------------------------------------------

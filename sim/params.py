@@ -15,6 +15,7 @@ from pydantic import field_validator, model_validator
 
 from sim.groups import CENSUS_SHARES, GROUP_KEYS, GROUP_LABELS
 from sim.emotion import EmotionParams
+from sim.offences import OffenceName
 from sim.paramtree import Node, param
 from sim.recognition.params import RecognitionParams
 
@@ -85,14 +86,43 @@ class Network(Node):
 
 
 class Crime(Node):
+    """Recorded rates (FBI) by offence type; reporting (NCVS) by type; see sim/offences.py."""
+
     property_recorded: float = param(2109.9, unit="offences / 100k residents / year", ge=0,
-                                     doc="recorded property crime rate", source="FBI CIUS 2019", le=100_000)
+                                     doc="recorded property crime rate (petty theft + vehicle theft + burglary)",
+                                     source="FBI CIUS 2019", le=100_000)
     violent_recorded: float = param(366.7, unit="offences / 100k residents / year", ge=0,
                                     doc="recorded violent crime rate", source="FBI CIUS 2019", le=100_000)
+    petty_theft_share: float = param(0.734, unit="share of recorded property crime", ge=0, le=1,
+                                     doc="larceny-theft (incl. package theft) in recorded property crime; FBI CIUS 2019 "
+                                         "Table 1 gives 73.4% (not in calibration/TARGETS.md)",
+                                     assumption=(0.65, 0.80))
+    burglary_share: float = param(0.161, unit="share of recorded property crime", ge=0, le=1,
+                                  doc="burglary in recorded property crime (vehicle theft is the rest); FBI CIUS 2019 "
+                                      "Table 1 gives 16.1%", assumption=(0.12, 0.20))
     property_reporting: float = param(0.35, unit="probability", ge=0.01, le=1,
-                                      doc="share of property crime reported to police", source="NCVS 2015 via Pew 2017")
+                                      doc="share of property crime reported to police, all types (the per-type rates "
+                                          "are scaled to give this)", source="NCVS 2015 via Pew 2017")
+    petty_theft_reporting_ratio: float = param(0.83, unit="ratio", ge=0.05, le=5,
+                                               doc="reporting of petty theft relative to all property crime (NCVS: "
+                                                   "~29% of thefts vs ~35% of property crime reported)",
+                                               assumption=(0.6, 1.0))
+    vehicle_theft_reporting_ratio: float = param(2.26, unit="ratio", ge=0.05, le=5,
+                                                 doc="reporting of vehicle theft relative to all property crime (NCVS: "
+                                                     "~79% reported)", assumption=(1.8, 2.6))
+    burglary_reporting_ratio: float = param(1.37, unit="ratio", ge=0.05, le=5,
+                                            doc="reporting of burglary relative to all property crime (NCVS: ~48% "
+                                                "reported)", assumption=(1.1, 1.6))
     violent_reporting: float = param(0.47, unit="probability", ge=0.01, le=1,
                                      doc="share of violent crime reported to police", source="NCVS 2015 via Pew 2017")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Crime:
+        if self.petty_theft_share + self.burglary_share > 1:
+            raise ValueError(f"petty_theft_share + burglary_share must be <= 1 (got {self.petty_theft_share} + "
+                             f"{self.burglary_share}); vehicle theft is the rest")
+        return self
+
     recording: float = param(0.95, unit="probability", ge=0, le=1,
                              doc="share of reported crime the police record", assumption=(0.8, 1.0))
     deterrence: float = param(0.0, unit="share per unit coverage", ge=0, le=1,
@@ -285,6 +315,17 @@ class Enforcement(Node):
     property_clearance: float = param(0.172, unit="probability", ge=0, le=1,
                                       doc="recorded property offences cleared by arrest without face recognition",
                                       source="FBI CIUS 2019 (all property crime 17.2%)")
+    petty_theft_clearance: float = param(0.184, unit="probability", ge=0, le=1,
+                                         doc="recorded petty thefts cleared by arrest without face recognition "
+                                             "(vehicle theft's rate is derived so all property crime gives 17.2%)",
+                                         source="FBI CIUS 2019 (larceny-theft 18.4%)")
+    burglary_clearance: float = param(0.141, unit="probability", ge=0, le=1,
+                                      doc="recorded burglaries cleared by arrest without face recognition",
+                                      source="FBI CIUS 2019 (burglary 14.1%)")
+    fr_min_offence: OffenceName = param("petty_theft", unit="offence type",
+                                        doc="least serious offence a face search may be run for: petty_theft = any "
+                                            "(current practice, down to a package theft); violent = violent crime only "
+                                            "(cf. EU AI Act Art. 5's serious-crime limit)")
     violent_clearance: float = param(0.45, unit="probability", ge=0, le=1,
                                      doc="recorded violent offences cleared by arrest without face recognition",
                                      assumption=(0.35, 0.55))
@@ -326,6 +367,24 @@ class Loops(Node):
                             doc="attention loop: patrols follow recorded incidents, which cameras inflate")
 
 
+class Neutral(Node):
+    """Counterfactual switches for the disparity decomposition (``survsim decompose``):
+    each puts one source of group difference in a neutral form. All off: the scenario."""
+
+    algorithm: bool = param(False, unit="bool",
+                            doc="every probe/candidate pair of groups has the same error rates (FMR kept at its "
+                                "make-up-weighted mean, genuine scores at their mean)")
+    gallery: bool = param(False, unit="bool",
+                          doc="the gallery's starting make-up (outside photos, residents' earlier records) follows "
+                              "the population, not arrest shares; later arrests still add photos")
+    cameras: bool = param(False, unit="bool",
+                          doc="cameras capture offences with the city's mean coverage everywhere (no placement by "
+                              "segregation x adoption); the camera count is unchanged")
+    attention: bool = param(False, unit="bool",
+                            doc="policing effort and patrol attention are the same per resident everywhere (no "
+                                "over-policing, no attention loop)")
+
+
 class Params(Node):
     """The whole tree. ``Params()`` is the baseline; scenario files override leaves."""
 
@@ -346,6 +405,7 @@ class Params(Node):
     enforcement: Enforcement = Enforcement()
     patrol: Patrol = Patrol()
     loops: Loops = Loops()
+    neutral: Neutral = Neutral()
 
     @model_validator(mode="after")
     def _groups_known(self) -> Params:

@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import InputError
+from sim.offences import OFFENCES, OffenceName, seriousness
 
 if TYPE_CHECKING:
     from sim.model import SurveillanceModel
@@ -168,9 +169,20 @@ class EqualisedAlgorithm(Policy):
         model.rebuild_scores()
 
 
+class SeriousCrimeOnly(Policy):
+    kind, label = "fr_serious_crime_only", "Face searches only for serious offences"
+    reference = "cf. EU AI Act (Reg. 2024/1689) Art. 5: remote biometric identification only for serious crimes"
+    type: Literal["fr_serious_crime_only"] = "fr_serious_crime_only"
+    min_offence: OffenceName = Field("violent", description=f"least serious offence searched: one of {', '.join(OFFENCES)}")
+
+    def apply(self, model, depts):
+        law = model.law
+        law.fr_min_seriousness[depts] = np.maximum(law.fr_min_seriousness[depts], seriousness(self.min_offence))
+
+
 POLICIES: dict[str, type[Policy]] = {c.kind: c for c in (
     WarrantRequirement, FederalFRMoratorium, FederalFRRegulation, NoCreditProgramme, InformedConsent,
-    EmotionBan, EmotionScreening, DoorbellFaceRecognition, EndInAppRequests, EqualisedAlgorithm)}
+    EmotionBan, EmotionScreening, DoorbellFaceRecognition, EndInAppRequests, EqualisedAlgorithm, SeriousCrimeOnly)}
 
 
 def parse(entries: list, where: str) -> list[Policy]:

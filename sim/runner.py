@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
+from sim.metrics import BY_NAME
 from sim.model import SurveillanceModel
 from sim.params import Params
 from sim.policies import parse
@@ -38,6 +39,31 @@ def run_replicate(params: dict[str, Any], seed: int, progress: Callable[[int], N
     model = SurveillanceModel(Params.model_validate(params), seed=seed, policies=parse(list(policies), "scenario"))
     model.run(progress=progress)
     return ReplicateOutput(seed, model.recorder.total, model.recorder.by_group)
+
+
+@dataclass
+class RunTotals:
+    """What analyses over many runs keep of one run: each metric over the whole run (flows
+    summed over days, levels at the last day), in total and by group, and group sizes."""
+
+    seed: int
+    total: dict[str, float]
+    by_group: dict[str, np.ndarray]
+    group_size: np.ndarray
+
+
+def run_totals(params: dict[str, Any], seed: int, policies: tuple[dict, ...], metrics: tuple[str, ...]) -> RunTotals:
+    """Run one replicate and keep only whole-run totals of ``metrics`` (small, picklable)."""
+    model = SurveillanceModel(Params.model_validate(params), seed=seed, policies=parse(list(policies), "scenario"))
+    model.run()
+    r = model.recorder
+    total, by_group = {}, {}
+    for name in metrics:
+        i = r.index[name]
+        whole = slice(1, None) if BY_NAME[name].flow else slice(-1, None)
+        total[name] = float(r.total[whole, i].sum())
+        by_group[name] = r.by_group[whole, i].sum(axis=0)
+    return RunTotals(seed, total, by_group, model.group_size.copy())
 
 
 def overrides(days: int | None = None, residents: int | None = None) -> dict[str, Any]:

@@ -328,7 +328,7 @@ def _output(name: str, v: Any, base: Scenario, where: str) -> Output:
 
 def _intensive(metric: str) -> bool:
     """Means and ratios average over groups by population share; counts add up."""
-    return metric.endswith("_mean") or BY_NAME[metric].unit == "ratio"
+    return BY_NAME[metric].intensive
 
 
 def _members(sel: str, keys: Sequence[str]) -> list[int]:

@@ -30,7 +30,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from sim.crime import PROPERTY, VIOLENT
+from sim.crime import VIOLENT
 from sim.fitting import ADOPTION_DAY, with_values
 from sim.groups import label
 from sim.model import SurveillanceModel
@@ -131,9 +131,9 @@ def run_baseline(params: Params, seed: int) -> BaselineRun:
     for d in range(1, days + 1):
         m.step()
         off, u = m.today, m.today_u
-        p_clear = np.where(off.kind == VIOLENT, e.violent_clearance, e.property_clearance)
+        p_clear = m.clearance[off.kind]
         conventional = off.recorded & (u[4] < p_clear * m.effort[off.nbh])
-        prop = off.kind == PROPERTY
+        prop = off.kind != VIOLENT
         prop_rec[d] = (off.recorded & prop).sum()
         prop_conv[d] = (conventional & prop).sum()
         saturated += (off.recorded & prop & (p_clear * m.effort[off.nbh] >= 1)).sum()
