@@ -105,7 +105,12 @@ class SurveillanceModel(mesa.Model):
         # Weight of neighbourhood posts in each resident's daily fear update.
         self.exposure_weight = np.full(n, p.fear.media_weight * p.fear.post_weight * p.fear.decay, np.float32)
         self.fear_pull = (p.fear.decay * self.pop.fear_base).astype(np.float32)
+        # Share of each neighbourhood in over-policed categories: where segregation put them.
+        self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
+            self.population, 1)
+        gap = p.adoption.segregation_gap * (self.over_policed_share - self.over_policed.mean())
         self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
+        self.camera_offset -= gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
@@ -122,8 +127,7 @@ class SurveillanceModel(mesa.Model):
         self.counts = enforcement.DayCounts(G)
         self.cum_wrongful_stops = np.zeros(G, np.int64)
         # Over-policing: effort per capita rises with the over-policed share of a neighbourhood.
-        share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(self.population, 1)
-        effort = np.exp(p.patrol.over_policing * share)
+        effort = np.exp(p.patrol.over_policing * self.over_policed_share)
         self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
         self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
         rep = p.crime.recording * crime.reporting(p.crime)[:, None]

@@ -187,6 +187,13 @@ class Adoption(Node):
                                 doc="log-hazard fall per unit privacy concern (0-1)", assumption=(0.0, 2.0))
     privacy_mean: float = param(0.5, unit="concern 0-1", ge=0.05, le=0.95,
                                 doc="mean privacy concern (Beta distributed, concentration 4)", assumption=(0.3, 0.7))
+    segregation_gap: float = param(0.8, unit="log-ratio per over-policed share", ge=0, le=5,
+                                   doc="fall in a household's camera-purchase log-hazard per unit share of its "
+                                       "neighbourhood in over-policed categories, centred on the city mean: lower "
+                                       "incomes and home-ownership where segregation put those groups (camera "
+                                       "placement = segregation x adoption; ~0.55 from the 2019 Black/white "
+                                       "home-ownership ratio, not in TARGETS.md)",
+                                   assumption=(0.0, 1.6))
     price_sensitivity_sd: float = param(0.5, unit="log-sd", ge=0, le=3,
                                         doc="spread of price sensitivity (lognormal, mean 1)", assumption=(0.2, 1.0))
     app_hazard: float = param(2e-5, unit=DAY, ge=0, le=1,
