@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -50,7 +51,7 @@ class DelayedProgress:
 
 
 def fail(e: InputError) -> None:
-    err.print(f"[bold red]error:[/] {e}", highlight=False, markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code=e.exit_code)
 
 
@@ -193,6 +194,129 @@ def sensitivity(
     _resumable(lambda: sens.status(spec, out_dir, method), "sensitivity runs",
                lambda bar: sens.sensitivity(spec, out_dir, method=method, workers=workers, scheduler=scheduler,
                                             progress=bar))
+
+
+ANALYSIS_RESIDENTS = 100_000  # wrongful stops are rare: smaller cities give mostly noise
+
+
+def _cpus() -> int:
+    import os
+
+    return max(os.cpu_count() or 1, 1)
+
+
+def _check_out(out_dir: Path) -> None:
+    if out_dir.exists() and not (out_dir / "manifest.json").is_file():
+        raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
+
+
+@app.command()
+def frontier(
+    scenario: Annotated[str, typer.Argument(help="shipped scenario name or path to a .toml file")] = "baseline",
+    vary: Annotated[str, typer.Option(help="lever: threshold, review, warrant or seriousness")] = "threshold",
+    values: Annotated[str | None, typer.Option(help="comma-separated lever values (default: the lever's range)")] = None,
+    replicates: Annotated[int, typer.Option(min=2, max=10_000, help="paired replicates per lever value")] = 8,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
+    days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days)")] = None,
+    residents: Annotated[int, typer.Option(help="residents (wrongful stops are rare: small cities give noise)")] = ANALYSIS_RESIDENTS,
+    workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default results/frontier/<scenario>-<lever>)")] = None,
+    charts: Annotated[bool, typer.Option(help="write PNG/SVG charts (HTML is always written)")] = True,
+) -> None:
+    """Benefit-harm frontier: clearances gained vs wrongful stops/arrests caused, per group, as a lever moves."""
+    import sim
+    from sim.analysis_output import write_frontier
+    from sim.frontier import LEVERS, frontier as run_frontier
+
+    try:
+        if vary not in LEVERS:
+            raise InputError(f"--vary = {vary!r} is not a lever; allowed: {', '.join(LEVERS)}")
+        vals = None if values is None else [LEVERS[vary].parse(v) for v in values.split(",") if v.strip()]
+        from sim.runner import overrides
+
+        sc = sim.load(scenario, overrides(days, residents))
+        out_dir = out_dir or Path("results/frontier") / f"{sc.name}-{vary}"
+        _check_out(out_dir)
+        n = (len(vals) if vals is not None else len(LEVERS[vary].values)) + 1
+        bar = DelayedProgress(n * replicates, f"{n} settings x {replicates} replicates")
+        t0 = time.monotonic()
+        try:
+            f = run_frontier(sc, vary, vals, replicates=replicates, seed=seed, workers=workers or _cpus(),
+                             scheduler=scheduler, progress=bar)
+        finally:
+            bar.close()
+        notes = write_frontier(f, sc, seed, out_dir, images=charts)
+    except InputError as e:
+        fail(e)
+    t = f.table()
+    tab = Table(title=f"{sc.name}: {f.lever.label}, vs no face recognition (mean [90% band], per 100k per year)")
+    for c in ("value", "clearances gained", "wrongful stops caused", "wrongful arrests caused", "searches"):
+        tab.add_column(c, justify="left" if c == "value" else "right")
+    for v in f.values:
+        row = t[(t.value.astype(str) == str(v)) & (t.group == "all")].set_index("quantity")
+        cell = lambda q: f"{row.loc[q, 'mean']:,.3g} [{row.loc[q, 'low']:,.3g}, {row.loc[q, 'high']:,.3g}]"  # noqa: E731
+        tab.add_row(f.lever.show(v), cell("clearances_gained"), cell("wrongful_stops_caused"),
+                    cell("wrongful_arrests_caused"), cell("fr_searches"))
+    out.print(tab)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+    out.print(f"Frontier in {time.monotonic() - t0:.1f} s. Results: [bold]{out_dir}[/] "
+              f"(per group: frontier.csv; chart: frontier.html)", highlight=False)
+
+
+@app.command()
+def decompose(
+    scenario: Annotated[str, typer.Argument(help="shipped scenario name or path to a .toml file")] = "baseline",
+    groups: Annotated[tuple[str, str], typer.Option(help="two group keys A B: disparity = A's wrongful stops per resident / B's")] = ("black_m", "white_m"),
+    replicates: Annotated[int, typer.Option(min=2, max=10_000, help="paired replicates per combination")] = 8,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
+    days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days)")] = None,
+    residents: Annotated[int, typer.Option(help="residents (wrongful stops are rare: small cities give noise)")] = ANALYSIS_RESIDENTS,
+    workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default results/decompose/<scenario>-<A>-<B>)")] = None,
+    charts: Annotated[bool, typer.Option(help="write PNG/SVG charts (HTML is always written)")] = True,
+) -> None:
+    """Shapley decomposition of a wrongful-stop disparity over algorithm, gallery, cameras and attention."""
+    import sim
+    from sim.analysis_output import write_decomposition
+    from sim.decompose import FACTORS, LABELS, check_groups, decompose as run_decompose
+    from sim.runner import overrides
+
+    try:
+        sc = sim.load(scenario, overrides(days, residents))
+        check_groups(sc, groups)
+        out_dir = out_dir or Path("results/decompose") / f"{sc.name}-{groups[0]}-{groups[1]}"
+        _check_out(out_dir)
+        bar = DelayedProgress(16 * replicates, f"16 combinations x {replicates} replicates")
+        t0 = time.monotonic()
+        try:
+            d = run_decompose(sc, groups, replicates=replicates, seed=seed, workers=workers or _cpus(),
+                              scheduler=scheduler, progress=bar)
+        finally:
+            bar.close()
+        notes = write_decomposition(d, sc, seed, out_dir, images=charts)
+    except InputError as e:
+        fail(e)
+    t = d.table().set_index("key")
+    tab = Table(title=f"{sc.name}: wrongful-stop disparity {groups[0]} / {groups[1]} "
+                      f"(mean [90% band] over {replicates} paired replicates)")
+    for c in ("", "mean", "90% band"):
+        tab.add_column(c, justify="left" if c == "" else "right")
+    for key in ("neutral", *FACTORS, "total", "scenario"):
+        r = t.loc[key]
+        name = LABELS.get(key, r.label)
+        tab.add_row(name if key in FACTORS else r.label, f"{r['mean']:+.3f}" if key in FACTORS else f"{r['mean']:.3f}",
+                    f"[{r.low:.3f}, {r.high:.3f}]")
+    out.print(tab)
+    few = min(float(ev.min()) for ev in d.events.values())
+    if few < 30:
+        err.print(f"[yellow]warning:[/] as few as {few:.0f} wrongful stops of one group in a run: the ratios are "
+                  f"noisy; use more --residents, --days or --replicates", highlight=False)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {note}", highlight=False)
+    out.print(f"Decomposed in {time.monotonic() - t0:.1f} s. Results: [bold]{out_dir}[/]", highlight=False)
 
 
 def _resumable(status, label: str, work) -> None:

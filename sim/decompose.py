@@ -175,9 +175,10 @@ def decompose(scenario: str | Path | Scenario = "baseline", groups: Sequence[str
             values[s][r], events[s][r] = ratio, (ea, eb)
             if progress is not None:
                 progress(1)
-    undefined = sorted({r for s in combos for r in np.flatnonzero(np.isnan(values[s]))})
+    undefined = sorted({int(r) for s in combos for r in np.flatnonzero(np.isnan(values[s]))})
     if undefined:
-        raise InputError(f"group {groups[1]!r} had no wrongful stops in replicate(s) {undefined} of some "
+        raise InputError(f"group {groups[1]!r} had no wrongful stops in replicate(s) "
+                         f"{', '.join(map(str, undefined))} of some "
                          f"combination, so its disparity is undefined; use more residents (--residents), more days "
                          f"(--days) or a larger search volume")
     return Decomposition(sc.name, (groups[0], groups[1]), list(seeds), values, events)

@@ -50,9 +50,10 @@ FEW_EVENTS = 100             # disparity: below this median total count, warn th
 
 # --- shared style -------------------------------------------------------------------------
 
-def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "") -> str:
+def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "", width: int = CAPTION_WIDTH) -> str:
     """Footer text: what the chart shows (``extra``), scenarios, replicates and seeds,
-    survsim version and commit, and the key assumptions; wrapped with ``<br>``.
+    survsim version and commit, and the key assumptions; wrapped with ``<br>`` at ``width``
+    characters (the default fits a 720 px figure; a wide figure can take more).
 
     Example:
         >>> caption({"baseline": "baseline", "replicates": 2, "seed": 1, "replicate_seeds": [7, 9],
@@ -73,7 +74,7 @@ def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "") -> 
                  + f". survsim {meta.get('version', '?')}{short}.")
     if meta.get("assumptions"):
         lines.append("Assumptions: " + "; ".join(meta["assumptions"]) + ".")
-    wrapped = [w for line in lines for w in textwrap.wrap(html.escape(line), CAPTION_WIDTH)]
+    wrapped = [w for line in lines for w in textwrap.wrap(html.escape(line), width)]
     return "<br>".join(wrapped)
 
 

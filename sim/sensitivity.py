@@ -252,7 +252,8 @@ def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = No
 
 def write_manifest(path: Path, spec: Spec, method: str, problem: Problem, runs: SweepReport,
                    notes: Sequence[str]) -> None:
-    info = {"name": spec.name, "method": method, "spec": spec.raw, "problem": problem.salib(),
+    info = {"name": spec.name, "method": method, "spec_path": str(spec.path), "out": str(path.parent),
+            "spec": spec.raw, "problem": problem.salib(),
             "samples": spec.samples, "replicates": spec.replicates, "seed": spec.seed,
             "runs": runs.total, "store": str(runs.store), "notes": list(notes),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

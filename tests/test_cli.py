@@ -145,3 +145,55 @@ def test_sweep_cli_runs_then_resumes(tmp_path):
     assert first.returncode == 0, first.stderr
     again = survsim("sweep", str(spec), "--store", str(tmp_path / "store"))
     assert again.returncode == 0 and "2 already stored" in again.stdout, again.stdout
+
+
+BUSY = ("--residents", "6000", "--days", "400", "--replicates", "2", "--workers", "2")
+
+
+def test_frontier_cli_writes_table_runs_chart_and_manifest(tmp_path):
+    out = tmp_path / "fr"
+    r = survsim("frontier", "baseline", "--vary", "seriousness", "--values", "petty_theft,violent", *BUSY,
+                "--out", str(out), "--no-charts")
+    assert r.returncode == 0, r.stderr
+    assert str(out) in r.stdout and "any offence" in r.stdout and "violent crime or worse" in r.stdout
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["analysis"] == "frontier" and man["lever"] == "seriousness"
+    assert man["values"] == ["petty_theft", "violent"] and man["replicates"] == 2 and man["residents"] == 6000
+    t = pd.read_csv(out / "frontier.csv")
+    assert set(t.quantity) == {"clearances_gained", "fr_searches", "wrongful_stops_caused", "wrongful_arrests_caused"}
+    assert {"all", "black_f", "white_m"} <= set(t.group)
+    assert (out / "frontier.html").is_file() and (out / "frontier_runs.csv").is_file()
+    assert not (out / "frontier.png").exists(), "--no-charts: no images"
+
+
+def test_decompose_cli_writes_contributions(tmp_path):
+    # A user's scenario file with a larger search volume, so a small city has enough events.
+    busy = tmp_path / "busy.toml"
+    busy.write_text('name = "busy"\nextends = "baseline"\n[params.enforcement]\nother_probes = 1.0\n'
+                    'fr_departments = 1.0\nreview_catch = 0.0\n')
+    out = tmp_path / "dec"
+    r = survsim("decompose", str(busy), "--groups", "black_f", "white_m", "--residents", "8000", "--days", "600",
+                "--replicates", "2", "--workers", "2", "--out", str(out), "--no-charts")
+    assert r.returncode == 0, r.stderr
+    assert "Gallery make-up" in r.stdout and "Total" in r.stdout
+    t = pd.read_csv(out / "decomposition.csv").set_index("key")
+    factors = ["algorithm", "gallery", "cameras", "attention"]
+    assert t.loc[factors, "mean"].sum() == pytest.approx(t.loc["total", "mean"])
+    runs = pd.read_csv(out / "decomposition_runs.csv")
+    assert len(runs) == 16 * 2
+    assert json.loads((out / "manifest.json").read_text())["groups"] == ["black_f", "white_m"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("frontier", "baseline", "--vary", "tresh"), "--vary = 'tresh' is not a lever; allowed: threshold, review, warrant"),
+    (("frontier", "baseline", "--vary", "threshold", "--values", "0.9,2"), "2 is out of range; allowed: 0 to 1"),
+    (("frontier", "baseline", "--vary", "warrant", "--values", "maybe"), "'maybe' is not a switch; allowed: true, false"),
+    (("decompose", "baseline", "--groups", "black_m", "martians"), "'martians' is not a group"),
+    (("frontier", "nosuch", "--vary", "threshold"), "nosuch"),
+])
+def test_analysis_bad_input_exit_2_nothing_written(tmp_path, args, expected):
+    # (also: messages keep their brackets; rich markup must not eat them)
+    r = survsim(*args, "--out", str(tmp_path / "x"), "--replicates", "2", "--residents", "500", "--days", "5")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert expected in r.stderr
+    assert not (tmp_path / "x").exists()
