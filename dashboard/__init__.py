@@ -1,4 +1,5 @@
-"""The survsim dashboard: compare scenarios, what-if runs, educator mode, calibration.
+"""The survsim dashboard: compare scenarios, what-if runs, educator mode, the analyses the
+command line wrote (frontiers, decompositions, sensitivity), calibration.
 
     python -m dashboard            # or: from dashboard.app import main; main()
 
@@ -9,5 +10,6 @@ per page), :mod:`~dashboard.data` (runs, caches, sessions), :mod:`~dashboard.url
 (figures), :mod:`~dashboard.runs` / :mod:`~dashboard.worker` (process pool),
 :mod:`~dashboard.jobs` (background jobs), :mod:`~dashboard.whatif` (controls to scenario),
 :mod:`~dashboard.educator` (live models), :mod:`~dashboard.snippets` (reproduce in
-Python), :mod:`~dashboard.exports` (PNG/SVG/CSV).
+Python), :mod:`~dashboard.exports` (PNG/SVG/CSV), :mod:`~dashboard.analyses` (analysis
+folders under the results folder, read only).
 """

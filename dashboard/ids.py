@@ -36,6 +36,24 @@ EDU_CHARTS = "educator-charts"
 EDU_LOG = "educator-log"
 EDU_MESSAGES = "educator-messages"
 
+# analyses page (the dropdown is the view field "show": control("analyses", "show"))
+AN_STATE = "analyses-state"
+AN_SHOW = "analyses-show"
+AN_REFRESH = "analyses-refresh"
+AN_FOLDER = "analyses-folder"
+AN_SKIPPED = "analyses-skipped"
+AN_MAKE = "analyses-make"
+AN_MESSAGES = "analyses-messages"
+AN_NOTES = "analyses-notes"
+AN_EMPTY = "analyses-empty"
+AN_CONTENT = "analyses-content"
+AN_TITLE = "analyses-title"
+AN_GRAPH = "analyses-graph"
+AN_TABLE = "analyses-table"
+AN_TABLE_NOTE = "analyses-table-note"
+AN_FACTS = "analyses-facts"
+AN_COMMAND = "analyses-command"
+
 EXPORT = "export"   # pattern-matching type of chart export buttons: {"type", "page", "chart", "fmt"}
 
 

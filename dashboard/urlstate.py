@@ -1,11 +1,11 @@
 """The view in the URL: what each page shows, as a query string, and back.
 
-A pasted link reproduces a view: every control of the Compare, What-if and Educator pages
-is a field of a frozen dataclass here, written to the query string by :func:`encode` and
-read back by :func:`decode`. Reading never raises: a value that is malformed or out of
-range falls back to the field's default and adds a message saying what was ignored, which
-the page shows above its content. Nothing is evaluated or unpickled: each field has a
-parser that accepts only its type and range.
+A pasted link reproduces a view: every control of the Compare, What-if, Educator and
+Analyses pages is a field of a frozen dataclass here, written to the query string by
+:func:`encode` and read back by :func:`decode`. Reading never raises: a value that is
+malformed or out of range falls back to the field's default and adds a message saying what
+was ignored, which the page shows above its content. Nothing is evaluated or unpickled:
+each field has a parser that accepts only its type and range.
 
 Example:
     >>> view, msgs = decode("compare", "?metric=cameras&seed=abc")
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,8 +204,34 @@ class EducatorView:
         return self, []
 
 
-View = CompareView | WhatIfView | EducatorView
-VIEWS: dict[str, type] = {"compare": CompareView, "whatif": WhatIfView, "educator": EducatorView}
+ANALYSIS_KEY = re.compile(r"[\w.-]+(/[\w.-]+)*")
+
+
+def _analysis_key(raw: Any) -> str:
+    """A folder under the results folder, e.g. 'frontier/baseline-threshold' ('' = newest).
+    Only compared with the folders found, never opened, but kept to plain path characters."""
+    text = "" if raw is None else str(raw).strip()
+    if len(text) > 200 or (text and (not ANALYSIS_KEY.fullmatch(text) or ".." in text.split("/"))):
+        raise ValueError("not an analysis folder name")
+    return text
+
+
+_analysis_key.allowed = "a folder under the results folder"  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AnalysesView:
+    """Which analysis the Analyses page shows: its folder under the results folder."""
+
+    show: str = spec(_analysis_key, "")
+
+    def fix(self) -> tuple[AnalysesView, list[str]]:
+        return self, []
+
+
+View = CompareView | WhatIfView | EducatorView | AnalysesView
+VIEWS: dict[str, type] = {"compare": CompareView, "whatif": WhatIfView, "educator": EducatorView,
+                          "analyses": AnalysesView}
 
 
 def _fix_group(view: Any) -> tuple[Any, list[str]]:

@@ -98,6 +98,17 @@ def until(check, message: str, timeout: float = TIMEOUT) -> None:
         time.sleep(0.1)
 
 
+def pick(duo, selector: str, starts: str) -> None:
+    """Choose the dropdown option whose text starts with ``starts`` (and close the menu)."""
+    duo.find_element(selector).click()
+    until(lambda: any(o.text.startswith(starts) for o in duo.driver.find_elements(By.CSS_SELECTOR,
+                                                                                  ".dash-dropdown-option")),
+          f"no option starting with {starts!r}", timeout=10)
+    next(o for o in duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+         if o.text.startswith(starts)).click()
+    ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
+
+
 def no_errors(duo) -> None:
     logs = [e for e in duo.get_logs() if e["level"] == "SEVERE"]
     assert logs == [], f"browser console errors: {logs}"
@@ -237,4 +248,36 @@ def test_malformed_link_shows_a_message_not_a_traceback(duo):
     text = duo.find_element("#url-messages").text
     assert "seed = 'x'" in text and "nonsense" in text and "Traceback" not in duo.driver.page_source
     ready(duo, "whatif")
+    no_errors(duo)
+
+
+def test_analyses_page_shows_what_the_command_line_wrote(duo, app):
+    """Empty state first; then a small frontier and decomposition are written where the CLI
+    writes them, the list is refreshed, and each is picked: its chart is drawn, its
+    numbers and the command that reproduces it are shown, and the URL names it."""
+    from analysis_folders import write_both
+
+    visit(duo, "/analyses")
+    duo.wait_for_contains_text("#analyses-empty", "No analyses yet")
+    assert "survsim frontier baseline --vary threshold" in duo.find_element("#analyses-empty").text
+    assert not duo.find_element("#analyses-content").is_displayed()
+    write_both(app.server.extensions["survsim"].results_dir)  # ~10 s of model runs
+    duo.find_element("#analyses-refresh").click()
+    duo.wait_for_contains_text("#analyses-title", "in baseline")
+    options = {"Frontier": ("survsim frontier baseline --vary threshold --values 0.8,0.99", "Similarity threshold",
+                            "show=frontier%2Fbaseline-threshold"),
+               "Decomposition": ("survsim decompose baseline --groups black_m white_m", "What drives",
+                                 "show=decompose%2Fbaseline-black_m-white_m")}
+    for kind, (command, title, search) in options.items():
+        pick(duo, "#analyses-show", kind)
+        duo.wait_for_contains_text("#analyses-command", command)
+        duo.wait_for_contains_text("#analyses-graph .gtitle", title)
+        traces = duo.driver.find_elements(By.CSS_SELECTOR, "#analyses-graph .scatterlayer .trace, "
+                                                           "#analyses-graph .barlayer .trace")
+        assert len(traces) >= 4, f"{kind}: the chart has {len(traces)} traces"
+        until(lambda: search in duo.driver.current_url, f"{kind}: the URL does not name it")
+        assert duo.find_elements("#analyses-table tbody tr"), f"{kind}: no numbers table"
+        assert "Replicates" in duo.find_element("#analyses-facts").text
+        duo.driver.save_screenshot(f"/tmp/survsim_analyses_{kind.lower()}.png")
+    assert "Traceback" not in duo.driver.page_source
     no_errors(duo)

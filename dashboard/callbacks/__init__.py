@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash
 
-from dashboard.callbacks import calibration, educator, results, routing
+from dashboard.callbacks import analyses, calibration, educator, results, routing
 from dashboard.data import Data
 
 
@@ -15,4 +15,5 @@ def register(app: dash.Dash, data: Data) -> None:
     results.register(app, data, "compare")
     results.register(app, data, "whatif")
     educator.register(app, data)
+    analyses.register(app, data)
     calibration.register(app, data)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import calibration, compare, educator, whatif
+from dashboard.pages import analyses, calibration, compare, educator, whatif
 
 # path -> (page module, view name in dashboard.urlstate or None)
 PAGES: dict[str, tuple[ModuleType, str | None]] = {
     compare.PATH: (compare, "compare"),
     whatif.PATH: (whatif, "whatif"),
     educator.PATH: (educator, "educator"),
+    analyses.PATH: (analyses, "analyses"),
     calibration.PATH: (calibration, None),
 }
 HOME = compare.PATH

@@ -15,7 +15,7 @@ from sim.metrics import METRICS
 from sim.results import version
 
 NAV = (("/compare", "Compare scenarios"), ("/whatif", "What-if"), ("/educator", "Educator mode"),
-       ("/calibration", "Calibration"))
+       ("/analyses", "Analyses"), ("/calibration", "Calibration"))
 CHART_NAMES = {"timeseries": "Over time", "difference": "Change vs baseline", "disparity": "By group",
                "funnel": "Face-recognition funnel"}
 
