@@ -1,10 +1,12 @@
-"""Benchmark of survsim's day: ns per resident-day, build time, peak memory, and the same
-adoption + fear rules written as plain per-agent Mesa code for comparison.
+"""Benchmark of survsim's day: ns per resident-day, build time, peak memory, how the cost
+grows with residents and with days, and the same adoption + fear rules written as plain
+per-agent Mesa code for comparison.
 
-    .venv/bin/python benchmarks/bench_step.py [--sizes 10000 100000 1000000] [--days N] [--quick]
+    .venv/bin/python benchmarks/bench_step.py [--sizes 10000 100000 1000000] [--days N] [--quick] [--scaling]
 
 Prints figures only (no timed assertions). Each size runs in a fresh subprocess
-(hidden ``--one SIZE`` mode) so its peak RSS is its own.
+(hidden ``--one SIZE`` mode) so its peak RSS is its own; so does the run over days
+(hidden ``--days-one SIZE`` mode).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from sim.model import SurveillanceModel
 
 SEED = 1
 WARM_DAY = 500  # after partnerships (day 455) and the app (day 485): every mechanism runs
+SCALING_SIZES = (10_000, 30_000, 100_000, 300_000, 1_000_000)
+DAY_BLOCKS = (100, 200, 400)  # consecutive blocks of days timed at one size
 
 
 def params(n: int, days: int = 1095, **extra):
@@ -61,14 +65,65 @@ def one_size(n: int, days: int, repeats: int) -> dict:
     full = best_ns(m.run, days, n, repeats)
     # Bare kernel: one log_hazard + advance_clock on copies of the model's own arrays.
     a, pop = m.p.adoption, m.pop
-    fear, share, hazard, clock = pop.fear.copy(), m.peer_share.copy(), pop.app_hazard.copy(), pop.app_clock.copy()
+    fear, slow, hazard, clock = pop.fear.copy(), m.slow_hazard.copy(), pop.app_hazard.copy(), pop.app_clock.copy()
 
     def kernel(d: int) -> None:
         for _ in range(d):
-            adoption.advance_clock(hazard, clock, adoption.log_hazard(a, fear, share, m.static_hazard, None))
+            adoption.advance_clock(hazard, clock, adoption.log_hazard(a, fear, slow))
 
     return {"n": n, "days": days, "build_s": build, "rss_build_gb": rss_build, "rss_peak_gb": peak_rss_gb(),
             "full_ns": full, "kernel_ns": best_ns(kernel, days, n, repeats)}
+
+
+def day_blocks(n: int, blocks: tuple[int, ...] = DAY_BLOCKS) -> dict:
+    """Seconds for consecutive blocks of ``blocks`` days from the warm-up day (own process):
+    if a day's cost does not grow with the simulated date, time is proportional to days."""
+    m = SurveillanceModel(params(n, WARM_DAY + sum(blocks) + 1), SEED)
+    m.run(WARM_DAY)
+    seconds = []
+    for d in blocks:
+        t = time.perf_counter()
+        m.run(d)
+        seconds.append(time.perf_counter() - t)
+    return {"n": n, "days": list(blocks), "seconds": seconds}
+
+
+def slope(x, y) -> float:
+    """Least-squares slope of log(y) on log(x): the exponent b of y ~ x^b (1 = linear)."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def subprocess_json(*argv: str) -> dict:
+    """Run this script in a fresh process (hidden mode) and parse its last output line."""
+    out = subprocess.run([sys.executable, __file__, *argv], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"{' '.join(argv)} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def print_scaling(by_n: dict[int, dict], days: dict) -> None:
+    """Cost against residents (from the per-size runs) and against days (one run)."""
+    ns = sorted(by_n)
+    ms = [by_n[n]["full_ns"] * n / 1e6 for n in ns]  # ms per day
+    print("\nScaling with residents (full day, fresh process per size; exponent b of time ~ residents^b)")
+    print(f"{'residents':>10} {'ms/day':>8} {'ns/res-day':>11} {'b vs previous':>14}")
+    for i, n in enumerate(ns):
+        local = f"{slope(ns[i - 1:i + 1], ms[i - 1:i + 1]):>14.2f}" if i else f"{'':>14}"
+        print(f"{n:>10,} {ms[i]:>8.2f} {by_n[n]['full_ns']:>11.1f} {local}")
+    big = [i for i, n in enumerate(ns) if n >= 100_000]
+    print(f"log-log fit: b = {slope(ns, ms):.2f} over {ns[0]:,}-{ns[-1]:,}"
+          + (f", b = {slope([ns[i] for i in big], [ms[i] for i in big]):.2f} over {ns[big[0]]:,}-{ns[-1]:,}"
+             if len(big) >= 2 else ""))
+    fixed, per = np.polynomial.polynomial.polyfit(ns, ms, 1, w=1 / np.asarray(ms))  # relative errors
+    worst = max(abs(fixed + per * n - t) / t for n, t in zip(ns, ms))
+    print(f"linear fit: ms/day = {fixed:.2f} + {per * 1e6:.1f} ns x residents (fixed per-day cost + cost per "
+          f"resident; worst point off by {worst:.0%}). b < 1 at small sizes is the fixed cost being amortised.")
+    n, d, sec = days["n"], days["days"], days["seconds"]
+    print(f"\nScaling with days at {n:,} residents (consecutive blocks from day {WARM_DAY}, one process)")
+    print(f"{'days':>6} {'seconds':>8} {'ns/res-day':>11}")
+    for di, si in zip(d, sec):
+        print(f"{di:>6} {si:>8.3f} {si / (di * n) * 1e9:>11.1f}")
+    print(f"log-log fit: time ~ days^{slope(d, sec):.2f}")
 
 
 # --- the same rules, per agent, the way a typical Mesa model is written ------------------
@@ -185,37 +240,7 @@ def per_agent_ns(n: int, days: int, repeats: int) -> float:
     return best_ns(lambda d: [plain.step() for _ in range(d)], days, n, repeats)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+")
-    ap.add_argument("--days", type=int, help="timed days per repeat (default: 200, 20 at 1M)")
-    ap.add_argument("--quick", action="store_true", help="10k and 100k only, fewer days")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr progress in order
-    if args.one:
-        print(json.dumps(one_size(args.one, args.days, args.repeats)))
-        return
-    sizes = args.sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
-    repeats = 2 if args.quick else args.repeats
-    try:  # the CPU model (Linux); platform.processor() is often empty
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.machine()
-    print(f"python {platform.python_version()} | numpy {np.__version__} | scipy {scipy.__version__} | "
-          f"mesa {mesa.__version__} | {os.cpu_count()} cpus | {cpu}")
-    print(f"baseline scenario, seed {SEED}; timed after warm-up to day {WARM_DAY}; best of {repeats} repeats\n")
-
-    rows = []
-    for n in sizes:
-        days = args.days or (100 if args.quick else max(10, min(200, 20_000_000 // n)))
-        print(f"  ... {n:,} residents (fresh process)", file=sys.stderr, flush=True)
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--days", str(days),
-                              "--repeats", str(repeats)], capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"{n:,} residents failed:\n{out.stderr}")
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+def print_sizes(rows: list[dict]) -> None:
     print("Full model, all mechanisms")
     print(f"{'residents':>10} {'days':>5} {'ns/res-day':>11} {'build s':>8} {'RSS build GB':>13} "
           f"{'RSS peak GB':>12} {'kernel ns':>10} {'full/kernel':>12}")
@@ -224,13 +249,61 @@ def main() -> None:
               f"{r['rss_peak_gb']:>12.2f} {r['kernel_ns']:>10.2f} {r['full_ns'] / r['kernel_ns']:>11.1f}x")
     by_n = {r["n"]: r for r in rows}
     print("kernel = one adoption.log_hazard + advance_clock over all residents (the adoption rule alone)")
-    if 100_000 in by_n:
-        v = by_n[100_000]["full_ns"]
-        print(f"target: <= 30 ns/resident-day at 100k: {v:.1f} -> {'met' if v <= 30 else 'MISSED'}")
+    for n in (100_000, 1_000_000):
+        if n in by_n:
+            v = by_n[n]["full_ns"]
+            print(f"target: <= 30 ns/resident-day at {n:,}: {v:.1f} -> {'met' if v <= 30 else 'MISSED'}")
     if 1_000_000 in by_n:
         r = by_n[1_000_000]
-        print(f"target: 1M build <= 15 s and <= 1.5 GB: {r['build_s']:.1f} s, {r['rss_build_gb']:.2f} GB -> "
-              f"{'met' if r['build_s'] <= 15 and r['rss_build_gb'] <= 1.5 else 'MISSED'}")
+        print(f"target: 1M built in <= 15 s, peak RSS (build and run) <= 1.5 GB: {r['build_s']:.1f} s, "
+              f"{r['rss_peak_gb']:.2f} GB -> {'met' if r['build_s'] <= 15 and r['rss_peak_gb'] <= 1.5 else 'MISSED'}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+")
+    ap.add_argument("--days", type=int, help="timed days per repeat (default: 200, 20 at 1M)")
+    ap.add_argument("--quick", action="store_true", help="10k and 100k only, fewer days, no scaling")
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the scaling with residents (10k-1M) and days (100-400 at 100k)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--days-one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # keep stdout and stderr progress in order
+    if args.one:
+        print(json.dumps(one_size(args.one, args.days, args.repeats)))
+        return
+    if args.days_one:
+        print(json.dumps(day_blocks(args.days_one)))
+        return
+    if args.scaling:
+        sizes = list(SCALING_SIZES)
+    else:
+        sizes = args.sizes or ([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
+    scaling = args.scaling or not (args.quick or args.sizes)
+    repeats = 2 if args.quick else args.repeats
+    try:  # the CPU model (Linux); platform.processor() is often empty
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.machine()
+    print(f"python {platform.python_version()} | numpy {np.__version__} | scipy {scipy.__version__} | "
+          f"mesa {mesa.__version__} | {os.cpu_count()} cpus | {cpu} | load average {os.getloadavg()[0]:.2f} "
+          "(timings need an idle machine)")
+    print(f"baseline scenario, seed {SEED}; timed after warm-up to day {WARM_DAY}; best of {repeats} repeats\n")
+
+    by_n = {}
+    for n in sorted(set(sizes) | (set(SCALING_SIZES) if scaling else set())):
+        days = args.days or (100 if args.quick else max(10, min(200, 20_000_000 // n)))
+        print(f"  ... {n:,} residents (fresh process)", file=sys.stderr, flush=True)
+        by_n[n] = subprocess_json("--one", str(n), "--days", str(days), "--repeats", str(repeats))
+    if not args.scaling:
+        print_sizes([by_n[n] for n in sizes])
+    if scaling:
+        print(f"  ... {sum(DAY_BLOCKS)} days at 100,000 residents (fresh process)", file=sys.stderr, flush=True)
+        print_scaling(by_n, subprocess_json("--days-one", "100000"))
+    if args.scaling:
+        return
 
     print("\nPlain per-agent Mesa (adoption + fear only, agents.do('step') then do('advance'))")
     print(f"{'residents':>10} {'days':>5} {'ns/res-day':>11} {'survsim full':>13} {'speed-up':>9}  (target >= 100x)")

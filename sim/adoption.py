@@ -33,14 +33,23 @@ def camera_offset(a: Adoption, price: float, price_sens: np.ndarray) -> np.ndarr
             ).astype(np.float32)
 
 
-def log_hazard(a: Adoption, fear: np.ndarray, peer_share: np.ndarray, static: np.ndarray,
-               marketing: np.ndarray | None) -> np.ndarray:
-    """Today's app log-hazard per resident (float32); ``marketing`` per resident or None."""
-    x = np.float32(a.beta_fear) * fear
+def slow_term(a: Adoption, static: np.ndarray, peer_share: np.ndarray,
+              marketing: np.ndarray | None) -> np.ndarray:
+    """The app's log-hazard terms other than fear (float32): ``static`` + beta_peer *
+    peer_share (+ ``marketing``, per resident, or None). They change only when residents
+    join the platform or a department starts marketing, so the model keeps them summed
+    rather than adding three arrays every day."""
+    x = np.float32(a.beta_peer) * peer_share
     x += static
-    x += np.float32(a.beta_peer) * peer_share
     if marketing is not None:
         x += marketing
+    return x
+
+
+def log_hazard(a: Adoption, fear: np.ndarray, slow: np.ndarray) -> np.ndarray:
+    """Today's app log-hazard per resident (float32); ``slow`` from :func:`slow_term`."""
+    x = np.float32(a.beta_fear) * fear
+    x += slow
     return x
 
 

@@ -27,7 +27,8 @@ from sim.scenario import Scenario, load
 DEFAULT_SCENARIOS = ("baseline", "warrant_required", "federal_fr_moratorium", "federal_fr_regulated",
                      "no_credit_program", "combined_reform")
 HEADLINE = ("cameras", "app_users", "free_cameras", "fear_mean", "footage_requests_warrantless", "footage_granted",
-            "fr_searches", "fr_false_candidates", "wrongful_stops", "wrongful_arrests", "clearances")
+            "footage_obtained_without_warrant", "fr_searches", "fr_false_candidates", "wrongful_stops",
+            "wrongful_arrests", "clearances", "gallery_share")
 def key_assumptions(p: Params) -> list[str]:
     """The assumptions a chart footer names, stated from the parameters actually used."""
     ratios = p.groups.offending_ratio

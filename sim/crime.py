@@ -41,7 +41,7 @@ def recorded_rates(p: Crime) -> np.ndarray:
     r = np.zeros(len(OFFENCES))
     r[PETTY_THEFT] = p.petty_theft_share * p.property_recorded
     r[BURGLARY] = p.burglary_share * p.property_recorded
-    r[VEHICLE_THEFT] = (1 - p.petty_theft_share - p.burglary_share) * p.property_recorded
+    r[VEHICLE_THEFT] = max(1 - p.petty_theft_share - p.burglary_share, 0.0) * p.property_recorded  # no -1e-17
     r[VIOLENT] = p.violent_recorded
     return r
 

@@ -16,7 +16,7 @@ from sim.city import build_city, categories
 from sim.departments import PoliceDepartment
 from sim.law import Law
 from sim.metrics import Recorder
-from sim.network import build_network, neighbours, row_normalise
+from sim.network import ContactMean, build_network, neighbours, row_normalise
 from sim.params import Params
 from sim.policies import Policy
 from sim.residents import Resident, init_population
@@ -64,7 +64,7 @@ class SurveillanceModel(mesa.Model):
         self.over_policed = np.isin(c.category, [cats.index(x) for x in p.patrol.over_policed if x in cats])
         self.pop = init_population(c, p, stream(seed, "city"))
         self.adjacency = build_network(c, p.network, stream(seed, "network"))
-        self.contacts = row_normalise(self.adjacency)  # contacts @ x = mean of x over contacts
+        self.contact_mean = ContactMean(self.adjacency, c.nbh)  # contact_mean(x): mean of x over contacts
         self.rng_crime = stream(seed, "crime")
         self.rng_adopt = stream(seed, "adoption")
         self.rng_partner = stream(seed, "partnership")
@@ -112,6 +112,8 @@ class SurveillanceModel(mesa.Model):
         self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
         self.camera_offset -= gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
+        # static + peer + marketing log-hazard terms, kept summed: refreshed where they change.
+        self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
         # Enforcement: recognition errors in the model's groups, the gallery, patrols.
@@ -218,7 +220,7 @@ class SurveillanceModel(mesa.Model):
         self.posts_1k = fear.posts_per_1k(posts, c.radius, self.population).astype(np.float32)
         exposure = np.repeat(self.posts_1k, self.pop_counts)  # residents are sorted by neighbourhood
         exposure *= self.exposure_weight
-        fear.update_fear(pop.fear, self.fear_pull, exposure, self.contacts @ pop.fear, p)
+        fear.update_fear(pop.fear, self.fear_pull, exposure, self.contact_mean(pop.fear), p)
 
     def offer_partnerships(self) -> None:
         self.vendor.step()
@@ -228,11 +230,13 @@ class SurveillanceModel(mesa.Model):
             self.marketing = marketing
             self.marketing_term = (np.repeat((self.p.adoption.beta_marketing * marketing).astype(np.float32),
                                              self.pop_counts) if marketing.any() else None)
+            self.slow_hazard = adoption.slow_term(self.p.adoption, self.static_hazard, self.peer_share,
+                                                  self.marketing_term)
 
     def adopt(self) -> None:
         p, c, pop = self.p, self.city, self.pop
         a = p.adoption
-        x = adoption.log_hazard(a, pop.fear, self.peer_share, self.static_hazard, self.marketing_term)
+        x = adoption.log_hazard(a, pop.fear, self.slow_hazard)
         xh = x[c.hh_head]
         xh += self.camera_offset
         self.give_cameras(adoption.advance_clock(pop.cam_hazard, pop.cam_clock, xh), free=False)
@@ -400,6 +404,10 @@ class SurveillanceModel(mesa.Model):
         self.platform[new] = True
         contacts = neighbours(self.adjacency, new)
         np.add.at(self.peer_share, contacts, self.inv_degree[contacts])
+        mk = self.marketing_term  # recomputed, not incremented: equal to slow_term() of the whole arrays
+        self.slow_hazard[contacts] = adoption.slow_term(self.p.adoption, self.static_hazard[contacts],
+                                                        self.peer_share[contacts],
+                                                        None if mk is None else mk[contacts])
 
     def give_cameras(self, households: np.ndarray, free: bool) -> None:
         """Households get a camera; the head installs the app (always for free cameras,

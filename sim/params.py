@@ -80,7 +80,13 @@ class Network(Node):
                             doc="ties each resident makes inside their neighbourhood (degree ~2x after symmetry)",
                             assumption=(2, 8))
     long_ties: int = param(1, unit="ties / resident", ge=0, le=10,
-                           doc="ties each resident makes anywhere in the city", assumption=(0, 3))
+                           doc="ties each resident makes with anyone within long_tie_radius of home",
+                           assumption=(0, 3))
+    long_tie_radius: float = param(
+        2.0, unit="grid cells (neighbourhood widths)", ge=0, le=300, assumption=(1.0, 13.0),
+        doc="reach of long ties: neighbourhoods whose centres lie within this distance of home (ties thin out "
+            "with distance; most lie within a commute); at or beyond the grid's diagonal (12.7 on the 10x10 "
+            "baseline grid), anywhere in the city, as before this parameter existed")
     homophily: float = param(0.7, unit="probability", ge=0.0, le=1.0,
                              doc="chance a local tie is with someone of the same race", assumption=(0.5, 0.9))
 

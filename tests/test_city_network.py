@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.city import build_city
-from sim.network import build_network, to_networkx
+from sim.network import ContactMean, build_network, row_normalise, to_networkx
 from sim.streams import stream
 from tests.conftest import small
 
@@ -45,3 +45,34 @@ def test_network_is_homophilous_and_mostly_local():
     assert a.diagonal().sum() == 0, "no self-ties"
     # a giant component: word of mouth can reach most of the city
     assert len(max(nx.connected_components(g), key=len)) > 0.95 * 4000
+
+
+def tie_distances(radius: float) -> np.ndarray:
+    """Grid distance (cells) of every tie when residents make only long ties (and household ties)."""
+    p = small(residents=4000, **{"network.local_ties": 0, "network.long_tie_radius": radius})
+    c = build_city(p, stream(5, "city"))
+    a = build_network(c, p.network, stream(5, "network"))
+    rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    return np.hypot(*(c.xy[c.nbh[rows]] - c.xy[c.nbh[a.indices]]).T)
+
+
+def test_long_ties_stay_within_their_radius():
+    near = tie_distances(1.5)
+    assert near.max() <= 1.5 and near.max() > 1.4, "ties should reach diagonal neighbours and no further"
+    anywhere = tie_distances(300)  # beyond the 6 x 6 grid's diagonal: anyone in the city
+    assert anywhere.max() > 5 and anywhere.mean() > 2 * near.mean()
+
+
+def test_long_ties_skip_empty_neighbourhoods():
+    p = small(residents=60, **{"city.grid_side": 10})  # most of the 100 neighbourhoods are empty
+    c = build_city(p, stream(7, "city"))
+    a = build_network(c, p.network, stream(7, "network"))
+    assert a.shape == (60, 60) and a.indices.max() < 60
+
+
+def test_contact_mean_equals_the_row_normalised_product():
+    p = small(residents=4000)
+    c = build_city(p, stream(6, "city"))
+    a = build_network(c, p.network, stream(6, "network"))
+    x = np.random.default_rng(0).random(4000).astype(np.float32)
+    np.testing.assert_array_equal(ContactMean(a, c.nbh)(x), row_normalise(a) @ x)

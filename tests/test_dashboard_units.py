@@ -19,7 +19,8 @@ from dashboard.data import Data, new_session
 from dashboard.educator import EducatorSession, Sessions
 from dashboard.jobs import Jobs
 from dashboard.urlstate import CompareView, EducatorView, WhatIfView
-from sim.compare import cache_key
+from sim.compare import HEADLINE, cache_key
+from sim.metrics import BY_NAME
 from sim.errors import InputError
 
 TINY = "days=40&residents=1000&replicates=2"
@@ -159,7 +160,7 @@ def test_compare_job_progress_cache_and_charts(data, sid):
         assert isinstance(fig, go.Figure) and fig.layout.height
         assert any(a.name == "caption" for a in fig.layout.annotations), f"{kind}: no caption in the footer"
     table = charts.headline(b)
-    assert list(table.columns[3:]) == b.scenarios and len(table) == 11
+    assert list(table.columns[3:]) == b.scenarios and list(table.metric) == [BY_NAME[m].label for m in HEADLINE]
     assert table.loc[0, "warrant_required"][2].startswith(("+", "0", "-"))  # paired difference present
     assert table.loc[0, "baseline"][2] == ""
     csv = charts.series_csv(b, "cameras", "").splitlines()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import typing
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -95,6 +96,8 @@ def in_bounds(path: str) -> st.SearchStrategy:
         return st.lists(st.sampled_from(("black", "white", "hispanic", "asian", "native", "nobody")), max_size=3)
     if path == "run.start_date":
         return st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31))
+    if typing.get_origin(kind) is typing.Literal:  # a named choice, e.g. an offence type
+        return st.sampled_from(typing.get_args(kind))
     if kind == dict[str, float]:  # per-census-group dicts (recognition, emotion, calibration)
         default = leaf.value
         if path == "recognition.calibration.congress_shares":
