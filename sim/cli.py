@@ -197,6 +197,7 @@ def sensitivity(
 
 
 ANALYSIS_RESIDENTS = 100_000  # wrongful stops are rare: smaller cities give mostly noise
+DECOMPOSE_RESIDENTS = 300_000  # a ratio of two groups' counts needs more events still
 
 
 def _cpus() -> int:
@@ -272,7 +273,7 @@ def decompose(
     replicates: Annotated[int, typer.Option(min=2, max=10_000, help="paired replicates per combination")] = 8,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
     days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days)")] = None,
-    residents: Annotated[int, typer.Option(help="residents (wrongful stops are rare: small cities give noise)")] = ANALYSIS_RESIDENTS,
+    residents: Annotated[int, typer.Option(help="residents (wrongful stops are rare: small cities give noise)")] = DECOMPOSE_RESIDENTS,
     workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default results/decompose/<scenario>-<A>-<B>)")] = None,

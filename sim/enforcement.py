@@ -122,7 +122,8 @@ def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np
     chance = factor / max(factor @ pop, 1e-12) * p.gallery.resident_share
     enrolled = rng.random(len(group)) < np.clip(chance, 0, 1)[group]
     resident = np.bincount(group[enrolled], minlength=G)
-    outside = np.round(make_up / make_up.sum() * p.gallery.outside_photos).astype(np.int64)
+    catchment = p.gallery.catchment_ratio * len(group)  # people policed like the city, outside it
+    outside = np.round(make_up / make_up.sum() * p.gallery.photos_per_catchment_person * catchment).astype(np.int64)
     return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64))
 
 

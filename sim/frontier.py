@@ -73,8 +73,11 @@ class Lever:
 
 
 LEVERS: dict[str, Lever] = {lv.name: lv for lv in (
+    # From below the vendor's 80% default to its 99% advice. Lower thresholds (0.5, as one
+    # sheriff used with a 5-candidate cap) run with --values; in threshold mode the model
+    # does not cap the candidate list, so there they overstate capped practice.
     Lever("threshold", "recognition.threshold", "Similarity threshold of face searches",
-          (0.5, 0.8, 0.9, 0.95, 0.99), float),
+          (0.7, 0.8, 0.9, 0.95, 0.99), float),
     Lever("review", "enforcement.review_catch", "Share of false candidates human review rejects",
           (0.0, 0.25, 0.5, 0.75, 0.9), float),
     Lever("warrant", "requests.warrant_required", "Warrant required for footage", (False, True), bool),

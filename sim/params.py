@@ -278,9 +278,11 @@ class Requests(Node):
 
 
 class Gallery(Node):
-    outside_photos: int = param(300_000, unit="photos", ge=0, le=50_000_000,
-                                doc="booking photos of people outside the city in the searched gallery",
-                                source="Washington County, OR: ~300,000 booking photos (GCN 2017)")
+    photos_per_catchment_person: float = param(
+        0.5, unit="photos / person", ge=0, le=10,
+        doc="booking photos of people outside the city, per person of the gallery's catchment (catchment_ratio x "
+            "residents), so the gallery scales with the city; 0.5 gives Washington County's ~300,000 photos (GCN "
+            "2017) for the 20,000-resident baseline city", assumption=(0.2, 1.0))
     catchment_ratio: float = param(30.0, unit="people per city resident", ge=0, le=1000,
                                    doc="people in the gallery's catchment (county, state) per city resident; the "
                                        "catchment is policed like the city, so its arrests add photos in proportion",

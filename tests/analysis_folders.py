@@ -12,7 +12,8 @@ from sim.decompose import Decomposition, decompose
 from sim.frontier import Frontier, frontier
 from sim.runner import overrides
 
-BOOST = {"enforcement.other_probes": 0.5, "enforcement.fr_departments": 1.0}
+BOOST = {"enforcement.other_probes": 0.5, "enforcement.fr_departments": 1.0,
+         "gallery.photos_per_catchment_person": 2.0}  # ~300,000 photos, as in the 20,000-resident baseline
 FRONTIER_NAME, DECOMPOSITION_NAME = "baseline-threshold", "baseline-black_m-white_m"
 
 

@@ -44,7 +44,7 @@ def test_higher_threshold_fewer_false_candidates(base):
 
 
 def test_bigger_gallery_more_false_candidates(base):
-    big = pooled(heavy(**{"gallery.outside_photos": 3_000_000}), "fr_false_candidates")[2]
+    big = pooled(heavy(**{"gallery.photos_per_catchment_person": 5.0}), "fr_false_candidates")[2]
     assert (big > 3 * base["fr_false_candidates"][2]).all()
 
 
