@@ -159,7 +159,7 @@ class PlainResident(mesa.Agent):
              + a.beta_marketing * m.marketing[self.nbh] - a.beta_privacy * self.privacy)
         if self.members and not self.camera:
             price = a.beta_price * self.price_sens * (m.p.vendor.price / a.reference_price - 1)
-            self.cam_hazard += a.camera_hazard * math.exp(x - price)
+            self.cam_hazard += a.camera_hazard * math.exp(x - price - self.segregation)
             if self.cam_hazard >= self.cam_clock:
                 self.camera = True
                 for r in self.members:
@@ -188,12 +188,14 @@ class PlainModel(mesa.Model):
         adj = sm.adjacency
         for i, r in enumerate(self.people):
             r.contacts = [self.people[j] for j in adj.indices[adj.indptr[i]:adj.indptr[i + 1]].tolist()]
+        # Fewer purchases where over-policed groups live (adoption.segregation_gap, centred).
+        gap = sm.p.adoption.segregation_gap * (sm.over_policed_share - sm.over_policed.mean())
         hh = zip(c.hh_head.tolist(), c.hh_size.tolist(), pop.camera.tolist(), pop.cam_clock.tolist(),
-                 pop.cam_hazard.tolist(), pop.price_sens.tolist())
-        for head, size, cam, clock, hazard, sens in hh:
+                 pop.cam_hazard.tolist(), pop.price_sens.tolist(), gap[c.hh_nbh].tolist())
+        for head, size, cam, clock, hazard, sens, seg in hh:
             r = self.people[head]
             r.members = self.people[head:head + size]
-            r.camera, r.cam_clock, r.cam_hazard, r.price_sens = cam, clock, hazard, sens
+            r.camera, r.cam_clock, r.cam_hazard, r.price_sens, r.segregation = cam, clock, hazard, sens, seg
 
     @property
     def app_live(self) -> bool:
