@@ -27,10 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sim.distributed import executor
 from sim.errors import InputError
 from sim.bands import band
-from sim.runner import RunTotals, overrides, run_totals
+from sim.runner import RunTotals, overrides, paired_variants
 from sim.scenario import Scenario, load
 from sim.streams import replicate_seeds
 
@@ -159,22 +158,13 @@ def decompose(scenario: str | Path | Scenario = "baseline", groups: Sequence[str
                                                                        **(extra or {})})
     a, b = check_groups(sc, groups)
     seeds = replicate_seeds(seed, replicates)
-    base = sc.params.model_dump(mode="json")
     combos = coalitions()
-    tasks = []
-    for s in combos:
-        params = {**base, "neutral": {f: not on for f, on in zip(FACTORS, s)}}
-        tasks += [(params, sd) for sd in seeds]
-    values = {s: np.full(replicates, np.nan) for s in combos}
-    events = {s: np.zeros((replicates, 2)) for s in combos}
-    with executor(workers, scheduler) as pool:
-        futures = [pool.submit(run_totals, p, sd, sc.policies, (METRIC,)) for p, sd in tasks]
-        for k, fut in enumerate(futures):
-            s, r = combos[k // replicates], k % replicates
-            ratio, ea, eb = disparity(fut.result(), a, b)
-            values[s][r], events[s][r] = ratio, (ea, eb)
-            if progress is not None:
-                progress(1)
+    variants = {s: {f"neutral.{f}": not on for f, on in zip(FACTORS, s)} for s in combos}
+    runs = paired_variants(sc, variants, seeds, (METRIC,), workers, scheduler, progress)
+    values, events = {}, {}
+    for s, totals in runs.items():
+        d = np.array([disparity(t, a, b) for t in totals])  # (replicates, 3): ratio, events A, events B
+        values[s], events[s] = d[:, 0], d[:, 1:]
     undefined = sorted({int(r) for s in combos for r in np.flatnonzero(np.isnan(values[s]))})
     if undefined:
         raise InputError(f"group {groups[1]!r} had no wrongful stops in replicate(s) "

@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 
 from sim.bands import band
-from sim.distributed import executor
 from sim.errors import InputError
 from sim.offences import LABELS as OFFENCE_LABELS, OFFENCES
-from sim.runner import RunTotals, overrides, run_totals
+from sim.runner import RunTotals, overrides, paired_variants
 from sim.scenario import Scenario, load
 from sim.streams import replicate_seeds
 
@@ -152,21 +151,7 @@ def frontier(scenario: str | Path | Scenario = "baseline", lever: str = "thresho
     sc = scenario if isinstance(scenario, Scenario) else load(scenario, {**overrides(days, residents),
                                                                        **(extra or {})})
     seeds = replicate_seeds(seed, replicates)
-    base = sc.params.model_dump(mode="json")
-    configs: list[tuple[Any, dict]] = [(NO_FR, _set(base, "enforcement.fr_allowed", False))]
-    configs += [(v, _set(base, lv.path, v)) for v in vals]
-    runs: dict[Any, list[RunTotals]] = {}
-    with executor(workers, scheduler) as pool:
-        futures = [(key, pool.submit(run_totals, params, sd, sc.policies, KEPT)) for key, params in configs
-                   for sd in seeds]
-        for key, fut in futures:
-            runs.setdefault(key, []).append(fut.result())
-            if progress is not None:
-                progress(1)
+    variants = {NO_FR: {"enforcement.fr_allowed": False}, **{v: {lv.path: v} for v in vals}}
+    runs = paired_variants(sc, variants, seeds, KEPT, workers, scheduler, progress)
     return Frontier(sc.name, lv, vals, list(seeds), sc.params.group_keys, runs, sc.params.run.days / 365.25)
 
-
-def _set(params: dict, dotted: str, value: Any) -> dict:
-    """A copy of nested plain parameters with one leaf set."""
-    head, _, rest = dotted.partition(".")
-    return {**params, head: _set(params[head], rest, value) if rest else value}

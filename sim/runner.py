@@ -66,6 +66,30 @@ def run_totals(params: dict[str, Any], seed: int, policies: tuple[dict, ...], me
     return RunTotals(seed, total, by_group, model.group_size.copy())
 
 
+def paired_variants(sc: Scenario, variants: dict[Any, dict[str, Any]], seeds: list[int], metrics: tuple[str, ...],
+                    workers: int = 1, scheduler: str | None = None,
+                    progress: Callable[[int], None] | None = None) -> dict[Any, list[RunTotals]]:
+    """Run each variant of a scenario (dotted parameter overrides) on the same replicate
+    seeds (paired: common random numbers) and keep whole-run totals of ``metrics``.
+
+    Returns:
+        variant key -> one :class:`RunTotals` per seed, in seed order.
+    """
+    from sim.distributed import executor
+    from sim.fitting import with_values
+
+    tasks = [(key, with_values(sc.params, **dotted).model_dump(mode="json")) for key, dotted in variants.items()]
+    runs: dict[Any, list[RunTotals]] = {key: [] for key in variants}
+    with executor(workers, scheduler) as pool:
+        futures = [(key, pool.submit(run_totals, params, sd, sc.policies, metrics)) for key, params in tasks
+                   for sd in seeds]
+        for key, fut in futures:
+            runs[key].append(fut.result())
+            if progress is not None:
+                progress(1)
+    return runs
+
+
 def overrides(days: int | None = None, residents: int | None = None) -> dict[str, Any]:
     """CLI-style overrides as dotted parameter paths."""
     out: dict[str, Any] = {}
