@@ -49,6 +49,18 @@ class DelayedProgress:
         if self.bar is not None:
             self.bar.stop()
 
+    def __enter__(self) -> DelayedProgress:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _check_out(out_dir: Path) -> None:
+    """Refuse before running anything: an existing folder that survsim did not write."""
+    if out_dir.exists() and not (out_dir / "manifest.json").is_file():
+        raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
+
 
 def fail(e: InputError) -> None:
     err.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, markup=True, soft_wrap=True)
@@ -72,16 +84,12 @@ def run(
     try:
         sc = sim.load(scenario, overrides(days, residents))
         target = out_dir or Path("results") / sc.name
-        if target.exists() and not (target / "manifest.json").is_file():
-            raise InputError(f"--out {target}: exists and is not a survsim results folder; choose another")
+        _check_out(target)
         err.print(f"[bold]{sc.name}[/]: {sc.description}", highlight=False)
         p = sc.params
-        progress = DelayedProgress(replicates * p.run.days, f"{sc.name}: {replicates} x {p.run.days} days")
         t0 = time.monotonic()
-        try:
+        with DelayedProgress(replicates * p.run.days, f"{sc.name}: {replicates} x {p.run.days} days") as progress:
             res = sim.run(sc, replicates=replicates, seed=seed, workers=workers, progress=progress)
-        finally:
-            progress.close()
         path = res.save(target)
     except InputError as e:
         fail(e)
@@ -114,16 +122,12 @@ def compare(
         from sim.runner import overrides
 
         loaded = [sim.load(n, overrides(days, residents)) for n in dict.fromkeys([baseline, *names])]
-        if out_dir.exists() and not (out_dir / "manifest.json").is_file():
-            raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
+        _check_out(out_dir)
         total = replicates * sum(s.params.run.days for s in loaded)
-        progress = DelayedProgress(total, f"{len(loaded)} scenarios x {replicates} replicates")
         t0 = time.monotonic()
-        try:
+        with DelayedProgress(total, f"{len(loaded)} scenarios x {replicates} replicates") as progress:
             comp = run_compare(names, baseline=baseline, replicates=replicates, seed=seed, days=days,
                                residents=residents, workers=workers, cache=cache, progress=progress)
-        finally:
-            progress.close()
         path = comp.save(out_dir, charts=charts)
     except InputError as e:
         fail(e)
@@ -206,11 +210,6 @@ def _cpus() -> int:
     return max(os.cpu_count() or 1, 1)
 
 
-def _check_out(out_dir: Path) -> None:
-    if out_dir.exists() and not (out_dir / "manifest.json").is_file():
-        raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
-
-
 @app.command()
 def frontier(
     scenario: Annotated[str, typer.Argument(help="shipped scenario name or path to a .toml file")] = "baseline",
@@ -240,13 +239,10 @@ def frontier(
         out_dir = out_dir or Path("results/frontier") / f"{sc.name}-{vary}"
         _check_out(out_dir)
         n = (len(vals) if vals is not None else len(LEVERS[vary].values)) + 1
-        bar = DelayedProgress(n * replicates, f"{n} settings x {replicates} replicates")
         t0 = time.monotonic()
-        try:
+        with DelayedProgress(n * replicates, f"{n} settings x {replicates} replicates") as bar:
             f = run_frontier(sc, vary, vals, replicates=replicates, seed=seed, workers=workers or _cpus(),
                              scheduler=scheduler, progress=bar)
-        finally:
-            bar.close()
         notes = write_frontier(f, sc, seed, out_dir, images=charts)
     except InputError as e:
         fail(e)
@@ -290,13 +286,10 @@ def decompose(
         check_groups(sc, groups)
         out_dir = out_dir or Path("results/decompose") / f"{sc.name}-{groups[0]}-{groups[1]}"
         _check_out(out_dir)
-        bar = DelayedProgress(16 * replicates, f"16 combinations x {replicates} replicates")
         t0 = time.monotonic()
-        try:
+        with DelayedProgress(16 * replicates, f"16 combinations x {replicates} replicates") as bar:
             d = run_decompose(sc, groups, replicates=replicates, seed=seed, workers=workers or _cpus(),
                               scheduler=scheduler, progress=bar)
-        finally:
-            bar.close()
         notes = write_decomposition(d, sc, seed, out_dir, images=charts)
     except InputError as e:
         fail(e)
@@ -323,14 +316,12 @@ def decompose(
 def _resumable(status, label: str, work) -> None:
     """Run resumable work with a progress bar over the missing runs; Ctrl-C keeps what is done."""
     try:
-        bar = DelayedProgress(max(status().missing, 1), label)
-        try:
-            report = work(bar)
-        except KeyboardInterrupt:
-            err.print("interrupted; finished runs are stored: run the same command to resume")
-            raise typer.Exit(code=130) from None
-        finally:
-            bar.close()
+        with DelayedProgress(max(status().missing, 1), label) as bar:
+            try:
+                report = work(bar)
+            except KeyboardInterrupt:
+                err.print("interrupted; finished runs are stored: run the same command to resume")
+                raise typer.Exit(code=130) from None
     except InputError as e:
         fail(e)
     out.print(str(report), highlight=False)
