@@ -81,7 +81,7 @@ def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray) -> np
 
 
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
-                 res_start: np.ndarray, p: Crime, rng: np.random.Generator) -> Offences:
+                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -89,6 +89,7 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         coverage: (m,) camera coverage of each neighbourhood.
         offend_cum: cumulative offending weight over residents (sorted by neighbourhood).
         res_start: first resident row of each neighbourhood.
+        reporting_by_type: chance an offence of each type is reported (:func:`reporting`).
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -104,7 +105,7 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
     captured = u[2] < coverage[nbh]
-    base = reporting(p)[kind]
+    base = reporting_by_type[kind]
     p_report = np.where(captured, 1 - (1 - base) * (1 - p.camera_reporting_uplift), base)
     reported = u[3] < p_report
     # Recording: reported offences are recorded with probability p.recording; reuse u[3]

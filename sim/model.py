@@ -80,6 +80,7 @@ class SurveillanceModel(mesa.Model):
         self.population = self.pop_counts.astype(float)
         self.hh_count = c.households()
         self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index)
+        self.reporting = crime.reporting(p.crime)  # chance an offence is reported, by type
         ratio = np.array([p.groups.offending_ratio.get(k, 1.0) for k in self.group_keys])
         self.offend_cum = np.cumsum(ratio[c.group])
         self.coverage = np.zeros(m)
@@ -117,8 +118,7 @@ class SurveillanceModel(mesa.Model):
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
         # Enforcement: recognition errors in the model's groups, the gallery, patrols.
-        self.pop_share = np.bincount(c.group, minlength=len(self.group_keys)) / n
-        self.scores = enforcement.score_model(self.group_keys, p, self.pop_share)
+        self.scores = enforcement.score_model(self.group_keys, p, self.group_size / n)
         self.emotion_rate = enforcement.emotion_rates(self.group_keys, p.model_copy(
             update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
         self.rng_gallery = stream(seed, "gallery")
@@ -132,7 +132,7 @@ class SurveillanceModel(mesa.Model):
         effort = np.exp(p.patrol.over_policing * self.over_policed_share)
         self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
         self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
-        rep = p.crime.recording * crime.reporting(p.crime)[:, None]
+        rep = p.crime.recording * self.reporting[:, None]
         self.attention = (self.crime_rates * rep).sum(axis=0) / np.maximum(self.population, 1) * self.effort
         if p.neutral.attention:  # the same effort and attention per resident everywhere
             self.effort = np.ones(m)
@@ -205,7 +205,7 @@ class SurveillanceModel(mesa.Model):
         if self.p.neutral.cameras:  # cameras spread evenly: the same total coverage everywhere
             coverage = np.full_like(coverage, coverage @ self.population / self.population.sum())
         self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
-                                        self.city.res_start, self.p.crime, self.rng_crime)
+                                        self.city.res_start, self.reporting, self.p.crime, self.rng_crime)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence, for the enforcement path: face usable, review, stop, arrest,
         # clearance, other image source.
@@ -451,7 +451,7 @@ class SurveillanceModel(mesa.Model):
         if self.law.fmr_cap is not None:
             rp = enforcement.audited(rp, self.law.fmr_cap, float(self.law.threshold.max()))
         self.scores = enforcement.score_model(self.group_keys, self.p.model_copy(update={"recognition": rp}),
-                                              self.pop_share)
+                                              self.group_size / len(self.city.group))
 
     def count_requests(self, out: footage.Requests, offences: np.ndarray, dept: int) -> None:
         """Tally one department's requests for ``offences`` (indices into today's)."""
