@@ -26,8 +26,8 @@ import numpy as np
 import scipy
 
 import sim
-from sim import adoption
-from sim.fitting import with_values
+from sim.mechanisms import adoption
+from sim.experiments.fitting import with_values
 from sim.model import SurveillanceModel
 
 SEED = 1

@@ -2,10 +2,10 @@
 
 Three kinds, each a folder with a manifest and a CSV table:
 
-* ``survsim frontier``: ``<results>/frontier/<name>/`` (:mod:`sim.analysis_output`);
-* ``survsim decompose``: ``<results>/decompose/<name>/`` (:mod:`sim.analysis_output`);
+* ``survsim frontier``: ``<results>/frontier/<name>/`` (:mod:`sim.experiments.analysis_output`);
+* ``survsim decompose``: ``<results>/decompose/<name>/`` (:mod:`sim.experiments.analysis_output`);
 * ``survsim sensitivity``: ``<results>/sensitivity/<name>/<method>_manifest.json`` and
-  ``<method>_indices.csv`` (:mod:`sim.sensitivity`; one entry per method).
+  ``<method>_indices.csv`` (:mod:`sim.experiments.sensitivity`; one entry per method).
 
 Nothing here runs a simulation. :func:`scan` lists what can be shown and says in one line
 why a folder was skipped; an entry is picked by its key (its path under the results
@@ -29,12 +29,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.charts import fmt
-from sim import analysis_output
-from sim.analysis_charts import decomposition_chart, frontier_chart
-from sim.decompose import FACTORS, LABELS as FACTOR_LABELS
-from sim.groups import label as group_label
-from sim.metrics import BY_NAME
-from sim.sensitivity import COLUMNS, METHODS, chart as sensitivity_chart
+from sim.experiments import analysis_output
+from sim.output.analysis_charts import decomposition_chart, frontier_chart
+from sim.experiments.decompose import FACTORS, LABELS as FACTOR_LABELS
+from sim.core.groups import label as group_label
+from sim.core.metrics import BY_NAME
+from sim.experiments.sensitivity import COLUMNS, METHODS, chart as sensitivity_chart
 
 KINDS = {"frontier": "Frontier", "decomposition": "Decomposition", "sensitivity": "Sensitivity"}
 DEFAULT_RESULTS = Path("results")          # where the CLI writes by default
@@ -108,7 +108,7 @@ def lookup(entries: list[Analysis], key: Any) -> Analysis | None:
 
 
 def _candidates(root: Path) -> list[Path]:
-    """Frontier and decomposition folders: those :func:`sim.analysis_output.find` lists, and
+    """Frontier and decomposition folders: those :func:`sim.experiments.analysis_output.find` lists, and
     any other folder there (without a readable manifest), so it is reported, not ignored."""
     listed = [p for p in analysis_output.find(root) if not p.name.startswith(".")]  # not a folder being written
     others = [p for sub in ("frontier", "decompose") if (root / sub).is_dir()
@@ -272,7 +272,7 @@ def make_commands(results: Path | None) -> list[tuple[str, str]]:
 
 def sensitivity_labels(meta: dict[str, Any]) -> dict[str, str]:
     """Panel titles of a sensitivity chart from the spec's outputs in the manifest (as
-    :func:`sim.sensitivity.write` labels them); an output it cannot read keeps its name."""
+    :func:`sim.experiments.sensitivity.write` labels them); an output it cannot read keeps its name."""
     spec = meta.get("spec") if isinstance(meta.get("spec"), dict) else {}
     outputs = spec.get("outputs") if isinstance(spec.get("outputs"), dict) else {}
     labels = {}

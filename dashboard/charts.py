@@ -1,5 +1,5 @@
 """The charts and the headline table of a results page, from a :class:`~dashboard.data.Bundle`
-and the page's view. Figures come from :mod:`sim.figures` (the same functions serve the
+and the page's view. Figures come from :mod:`sim.output.figures` (the same functions serve the
 CLI report and notebooks); this module only picks the rows and the arguments.
 """
 
@@ -13,10 +13,10 @@ import plotly.graph_objects as go
 
 from dashboard.data import Bundle
 from dashboard.livefigures import placeholder
-from sim import figures
-from sim.compare import HEADLINE
-from sim.errors import InputError
-from sim.metrics import BY_NAME
+from sim.output import figures
+from sim.experiments.compare import HEADLINE
+from sim.core.errors import InputError
+from sim.core.metrics import BY_NAME
 
 KINDS = ("timeseries", "difference", "disparity", "funnel")
 HEIGHTS = {"timeseries": 560, "difference": 560, "disparity": 600, "funnel": 640}

@@ -2,7 +2,7 @@
 
 Callbacks ask this module for what a view needs and get either results or a background
 job to poll. Runs go through :class:`dashboard.runs.Runner` (a warm process pool, results
-cached by content as :mod:`sim.compare` does); jobs belong to a browser session
+cached by content as :mod:`sim.experiments.compare` does); jobs belong to a browser session
 (:mod:`dashboard.jobs`), as do educator models (:mod:`dashboard.educator`), so concurrent
 sessions never see each other's runs or live cities.
 
@@ -31,11 +31,11 @@ from dashboard import runs, whatif, worker
 from dashboard.educator import SESSION_ID, Sessions
 from dashboard.jobs import Job, Jobs
 from dashboard.urlstate import CompareView, View, WhatIfView
-from sim.compare import KEY_ASSUMPTIONS, Comparison, cache_key
-from sim.errors import InputError
-from sim.figures import FUNNEL_METRICS
-from sim.results import git_commit, version
-from sim.scenario import Scenario, load
+from sim.experiments.compare import KEY_ASSUMPTIONS, Comparison, cache_key
+from sim.core.errors import InputError
+from sim.output.figures import FUNNEL_METRICS
+from sim.output.results import git_commit, version
+from sim.policy.scenario import Scenario, load
 
 BUNDLES = 4   # comparisons kept ready for charts (each holds its runs and per-metric rows)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model import SurveillanceModel
-from sim.scenario import load
+from sim.policy.scenario import load
 
 PRESET = "educator"
 DAYS = 730                      # the preset's year, and one more to watch loops being cut

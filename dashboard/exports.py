@@ -1,4 +1,4 @@
-"""Files to download: chart images (PNG, SVG) rendered by :func:`sim.report.export`, and
+"""Files to download: chart images (PNG, SVG) rendered by :func:`sim.output.report.export`, and
 CSV tables. The figure's footer already carries scenarios, seeds, version and assumptions."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from sim.report import export
+from sim.output.report import export
 
 FORMATS = ("png", "svg")
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 KEEP_SECONDS = 3600   # finished jobs are kept this long
 MAX_JOBS = 500        # and at most this many

@@ -7,7 +7,7 @@ queued by priority (a user's run before background warm-up), at most ``workers``
 pool at once, so a click never waits behind a long background queue.
 
 Results are cached by content with the same key and folder layout as
-:func:`sim.compare.run_cached` (``<cache>/<cache_key>/``), so the CLI and the dashboard
+:func:`sim.experiments.compare.run_cached` (``<cache>/<cache_key>/``), so the CLI and the dashboard
 reuse each other's runs; the most recent ones are also kept in memory.
 """
 
@@ -28,10 +28,10 @@ from typing import Any
 import pandas as pd
 
 from dashboard import worker
-from sim.compare import cache_key
-from sim.results import Results, load_results
-from sim.scenario import Scenario, load
-from sim.streams import replicate_seeds
+from sim.experiments.compare import cache_key
+from sim.output.results import Results, load_results
+from sim.policy.scenario import Scenario, load
+from sim.core.streams import replicate_seeds
 
 SLOTS = 256                    # concurrent runs with day-by-day progress
 POLL = 0.2                     # seconds between progress reads
@@ -54,7 +54,7 @@ class Runner:
         self.cache_dir = cache_dir
         self.workers = workers
         self.keep_rows = keep_rows
-        self._ctx = mp.get_context("spawn")  # clean workers, as sim.runner does
+        self._ctx = mp.get_context("spawn")  # clean workers, as sim.experiments.runner does
         self._counters = self._ctx.Array("q", SLOTS)
         self._free_slots = list(range(SLOTS))
         self._lock = threading.RLock()

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from sim.compare import DEFAULT_SCENARIOS
-from sim.groups import GROUP_KEYS
-from sim.metrics import BY_NAME
-from sim.scenario import shipped
+from sim.experiments.compare import DEFAULT_SCENARIOS
+from sim.core.groups import GROUP_KEYS
+from sim.core.metrics import BY_NAME
+from sim.policy.scenario import shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
 MAX_SCENARIOS = 6         # compared with the baseline (the palette has 8 colours)

@@ -19,8 +19,8 @@ import dataclasses
 from typing import Any
 
 from dashboard.urlstate import FR_LAWS, WhatIfView
-from sim.policies import parse
-from sim.scenario import Scenario, load
+from sim.policy.policies import parse
+from sim.policy.scenario import Scenario, load
 
 NAME = "what_if"
 BASELINE = "baseline"
@@ -73,7 +73,7 @@ def describe(view: WhatIfView) -> str:
 
 
 def build(view: WhatIfView) -> tuple[Scenario, Scenario]:
-    """(baseline, what-if) scenarios; policies validated by :func:`sim.policies.parse`."""
+    """(baseline, what-if) scenarios; policies validated by :func:`sim.policy.policies.parse`."""
     base = load(BASELINE, size(view))
     sc = load(BASELINE, {**size(view), **practice(view)})
     policies = tuple({**pol.model_dump(mode="json"), "legal_reference": pol.citation()}

@@ -2,14 +2,15 @@
 
 Workers start with ``spawn`` and receive a shared array of progress counters; a replicate
 adds each finished day to its job's slot, so the page's progress bar moves day by day
-rather than replicate by replicate. The replicate itself is :func:`sim.runner.run_replicate`.
+rather than replicate by replicate. The replicate itself is :func:`sim.experiments.runner.run_replicate`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sim.runner import ReplicateOutput, run_replicate
+from sim.experiments.runner import run_replicate
+from sim.output.results import ReplicateOutput
 
 _counters: Any = None  # multiprocessing Array of per-job day counters, set by init()
 
@@ -40,8 +41,8 @@ def warm(params: dict[str, Any]) -> bool:
 
 
 def calibration() -> list[dict[str, Any]]:
-    """Every calibration target as plain rows (``sim.targets.all_targets``; ~10-20 s)."""
-    from sim.targets import all_targets
+    """Every calibration target as plain rows (``sim.experiments.targets.all_targets``; ~10-20 s)."""
+    from sim.experiments.targets import all_targets
 
     return [{"target": t.name, "source": t.source, "published": float(t.target), "model": float(t.model),
              "low": float(t.tolerance[0]), "high": float(t.tolerance[1]), "passed": bool(t.passed)}

@@ -11,8 +11,8 @@ Notebook use::
 
 from sim.model import SurveillanceModel
 from sim.params import Params
-from sim.results import Results, version
-from sim.runner import run
-from sim.scenario import Scenario, load
+from sim.output.results import Results, version
+from sim.experiments.runner import run
+from sim.policy.scenario import Scenario, load
 
 __all__ = ["Params", "Results", "Scenario", "SurveillanceModel", "load", "run", "version"]

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
@@ -79,7 +79,7 @@ def run(
 ) -> None:
     """Run a scenario and write manifest.json, timeseries.parquet and summary.csv."""
     import sim
-    from sim.runner import overrides
+    from sim.experiments.runner import overrides
 
     try:
         sc = sim.load(scenario, overrides(days, residents))
@@ -113,13 +113,13 @@ def compare(
     cache: Annotated[Path, typer.Option(help="cache of finished runs (same scenario and seeds are reused)")] = Path("results/.cache"),
 ) -> None:
     """Run scenarios with paired seeds against a baseline; write summary.csv, report.html, charts."""
-    from sim.compare import DEFAULT_SCENARIOS
-    from sim.compare import compare as run_compare
+    from sim.experiments.compare import DEFAULT_SCENARIOS
+    from sim.experiments.compare import compare as run_compare
 
     names = scenarios or list(DEFAULT_SCENARIOS)
     try:
         import sim
-        from sim.runner import overrides
+        from sim.experiments.runner import overrides
 
         loaded = [sim.load(n, overrides(days, residents)) for n in dict.fromkeys([baseline, *names])]
         _check_out(out_dir)
@@ -159,7 +159,7 @@ def validate(
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
 ) -> None:
     """Write validation.html: every calibration target and pattern check, with sources."""
-    from sim.validation import validate as run_validation
+    from sim.experiments.validation import validate as run_validation
 
     try:
         path = run_validation(out_dir, replicates=replicates, seed=seed)
@@ -176,7 +176,7 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")] = None,
 ) -> None:
     """Run a parameter sweep into a resumable store (runs already stored are skipped)."""
-    from sim import sweep as sweeps
+    from sim.experiments import sweep as sweeps
 
     _resumable(lambda: sweeps.status(spec, store), "sweep",
                lambda bar: sweeps.run_sweep(spec, store, workers=workers, scheduler=scheduler, progress=bar))
@@ -191,7 +191,7 @@ def sensitivity(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
 ) -> None:
     """Global sensitivity (Sobol or Morris, SALib) of chosen outputs; indices as CSV and a chart."""
-    from sim import sensitivity as sens
+    from sim.experiments import sensitivity as sens
 
     if method is not None and method not in ("sobol", "morris"):
         fail(InputError(f"--method = {method!r}: allowed: sobol, morris"))
@@ -226,14 +226,14 @@ def frontier(
 ) -> None:
     """Benefit-harm frontier: clearances gained vs wrongful stops/arrests caused, per group, as a lever moves."""
     import sim
-    from sim.analysis_output import write_frontier
-    from sim.frontier import LEVERS, frontier as run_frontier
+    from sim.experiments.analysis_output import write_frontier
+    from sim.experiments.frontier import LEVERS, frontier as run_frontier
 
     try:
         if vary not in LEVERS:
             raise InputError(f"--vary = {vary!r} is not a lever; allowed: {', '.join(LEVERS)}")
         vals = None if values is None else [LEVERS[vary].parse(v) for v in values.split(",") if v.strip()]
-        from sim.runner import overrides
+        from sim.experiments.runner import overrides
 
         sc = sim.load(scenario, overrides(days, residents))
         out_dir = out_dir or Path("results/frontier") / f"{sc.name}-{vary}"
@@ -277,9 +277,9 @@ def decompose(
 ) -> None:
     """Shapley decomposition of a wrongful-stop disparity over algorithm, gallery, cameras and attention."""
     import sim
-    from sim.analysis_output import write_decomposition
-    from sim.decompose import FACTORS, LABELS, check_groups, decompose as run_decompose
-    from sim.runner import overrides
+    from sim.experiments.analysis_output import write_decomposition
+    from sim.experiments.decompose import FACTORS, LABELS, check_groups, decompose as run_decompose
+    from sim.experiments.runner import overrides
 
     try:
         sc = sim.load(scenario, overrides(days, residents))
@@ -356,7 +356,7 @@ def _print_headline(res) -> None:
 def scenarios() -> None:
     """List the shipped scenarios."""
     import sim
-    from sim.scenario import shipped
+    from sim.policy.scenario import shipped
 
     t = Table(title="Shipped scenarios (scenarios/*.toml)")
     t.add_column("name", style="bold")
@@ -380,10 +380,10 @@ def params(
 ) -> None:
     """List every parameter with value, unit, and source or assumption range."""
     import sim
-    from sim.paramtree import leaves
+    from sim.core.paramtree import leaves
 
     if markdown:
-        from sim.docs import parameters_markdown
+        from sim.output.docs import parameters_markdown
 
         print(parameters_markdown())
         return
@@ -405,7 +405,7 @@ def calibrate(
     check: Annotated[bool, typer.Option("--check", help="exit 1 if any target is outside its tolerance")] = False,
 ) -> None:
     """Print every calibration target: published value, source, model value, tolerance."""
-    from sim.targets import all_targets, format_value
+    from sim.experiments.targets import all_targets, format_value
 
     rows = all_targets()
     t = Table(title="Calibration targets (shared/calibration/TARGETS.md)")

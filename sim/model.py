@@ -11,17 +11,18 @@ from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 
-from sim import adoption, crime, enforcement, fear, footage
-from sim.city import build_city, categories
-from sim.departments import PoliceDepartment
-from sim.law import Law
-from sim.metrics import Recorder
-from sim.network import ContactMean, build_network, neighbours, row_normalise
+from sim.mechanisms import adoption, crime, fear, footage
+from sim.mechanisms.policing import Policing
+from sim.world.city import build_city, categories
+from sim.agents.departments import PoliceDepartment
+from sim.policy.law import Law
+from sim.core.metrics import Recorder
+from sim.world.network import ContactMean, build_network, neighbours, row_normalise
 from sim.params import Params
-from sim.policies import Policy
-from sim.residents import Resident, init_population
-from sim.streams import stream
-from sim.vendor import Vendor
+from sim.policy.policies import Policy
+from sim.agents.residents import Resident, init_population
+from sim.core.streams import stream
+from sim.agents.vendor import Vendor
 
 
 class SurveillanceModel(mesa.Model):
@@ -71,9 +72,6 @@ class SurveillanceModel(mesa.Model):
         self.rng_free = stream(seed, "free_cameras")
         self.rng_requests = stream(seed, "requests")
         self.rng_enforce = stream(seed, "enforcement")
-        self.rng_leads = stream(seed, "leads")
-        self.rng_patrol = stream(seed, "patrol")
-        self.rng_emotion = stream(seed, "emotion")
 
         n, m = len(c.nbh), c.n_neighbourhoods
         self.pop_counts = c.population()
@@ -117,26 +115,8 @@ class SurveillanceModel(mesa.Model):
         self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
 
-        # Enforcement: recognition errors in the model's groups, the gallery, patrols.
-        self.scores = enforcement.score_model(self.group_keys, p, self.group_size / n)
-        self.emotion_rate = enforcement.emotion_rates(self.group_keys, p.model_copy(
-            update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
-        self.rng_gallery = stream(seed, "gallery")
-        self.gallery = enforcement.initial_gallery(c.group, self.group_keys, p, self.rng_gallery)
-        self.by_group = np.argsort(c.group, kind="stable")
-        self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
         self.reference = self.group_keys.index(p.enforcement.reference_group)
-        self.counts = enforcement.DayCounts(G)
         self.cum_wrongful_stops = np.zeros(G, np.int64)
-        # Over-policing: effort per capita rises with the over-policed share of a neighbourhood.
-        effort = np.exp(p.patrol.over_policing * self.over_policed_share)
-        self.effort = effort / (effort @ self.population / self.population.sum())  # population mean 1
-        self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
-        rep = p.crime.recording * self.reporting[:, None]
-        self.attention = (self.crime_rates * rep).sum(axis=0) / np.maximum(self.population, 1) * self.effort
-        if p.neutral.attention:  # the same effort and attention per resident everywhere
-            self.effort = np.ones(m)
-            self.attention = np.full(m, self.attention @ self.population / self.population.sum())
         # Residents of each group in each neighbourhood: person-days on camera by group.
         self.nbh_group_pop = np.zeros((m, G))
         np.add.at(self.nbh_group_pop, (c.nbh, c.group), 1.0)
@@ -148,6 +128,7 @@ class SurveillanceModel(mesa.Model):
             gc.enable()
         self._build_departments(stream(seed, "departments"))
         self.vendor = Vendor(self)
+        self.policing = Policing(self, seed)  # the enforcement path's state: gallery, attention, counts
         self.policies = [(pol.start_day(p.run.start_date), pol) for pol in policies]
         self.apply_policies(start_before=1)  # laws already in force on day 0
         self.update_coverage()
@@ -183,7 +164,7 @@ class SurveillanceModel(mesa.Model):
         self.apply_policies()
         self.flows = dict.fromkeys(("footage_requests_warrantless", "footage_requests_warranted",
                                     "footage_granted"), 0)
-        self.counts = enforcement.DayCounts(len(self.group_keys))
+        self.policing.new_day()
         self.commit_crime()
         self.spread_fear()
         self.offer_partnerships()
@@ -198,7 +179,8 @@ class SurveillanceModel(mesa.Model):
         """Policies whose start day is today (or, at build, before ``start_before``)."""
         for day, pol in self.policies:
             if (day < start_before) if start_before is not None else (day == self.day):
-                pol.apply(self, pol.departments(len(self.law.threshold)))
+                pol.apply(self.law, pol.departments(len(self.law.threshold)))
+        self.policing.follow_law()
 
     def commit_crime(self) -> None:
         coverage = self.coverage
@@ -247,106 +229,10 @@ class SurveillanceModel(mesa.Model):
         self.city_departments.do("step")
 
     def investigate(self) -> None:
-        p, e, off, u, law = self.p, self.p.enforcement, self.today, self.today_u, self.law
-        group = self.city.group
-        dept = self.city.dept[off.nbh]
-        cleared = off.recorded & (u[4] < self.clearance[off.kind] * self.effort[off.nbh])  # conventional
-        conventional = cleared.copy()
-        # Faces to search: footage owners handed over, the vendor's own doorbell matching
-        # (if switched on, for partnered departments), and images from other sources.
-        vendor_fr = law.doorbell_fr & self.partnered[dept]
-        doorbell = (self.footage & self.dept_uses_fr[dept] | vendor_fr) & off.captured & (u[0] < e.usable_face)
-        other = off.recorded & (u[5] < e.other_probes) & self.dept_uses_fr[dept]
-        # Searches only where lawful, and only for offences serious enough under the rules.
-        probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept] & (off.kind >= law.fr_min_seriousness[dept]))
-        self.searched_by_kind = np.bincount(off.kind[probe], minlength=len(crime.OFFENCES))
-        # Departments under the same rules search together (one batch per rule set).
-        rules = np.column_stack([law.threshold, law.review, law.match_alone_arrest])[dept[probe]]
-        for rule in np.unique(rules, axis=0):
-            batch = probe[(rules == rule).all(axis=1)]
-            offender = off.offender[batch]
-            true_stopped, false_stopped = enforcement.run_searches(
-                group[offender], self.gallery.enrolled[offender], self.gallery.photos, float(rule[0]),
-                bool(rule[1]), self.scores, p, u[1:3, batch], self.rng_leads, self.counts)
-            self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(self.group_keys))
-            self.pop.stops[offender[true_stopped]] += 1
-            cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
-            p_arrest = e.arrest_innocent * (1.0 if rule[2] else e.corroboration_factor)
-            self.stop_innocents(false_stopped.sum(axis=0), p_arrest)
-        arrested = off.offender[cleared]
-        G = len(self.group_keys)
-        self.counts.clearances += np.bincount(group[arrested], minlength=G)
-        self.counts.fr_clearances += np.bincount(group[off.offender[cleared & ~conventional]], minlength=G)
-        self.cleared_by_kind = np.bincount(off.kind[cleared], minlength=len(crime.OFFENCES))
-        self.arrest(arrested, np.zeros(0, np.int64))
-        if self.granted_households:
-            self.screen_emotions(np.concatenate(self.granted_households))
-
-    def stop_innocents(self, by_group: np.ndarray, p_arrest: float) -> None:
-        """Stop innocent people from the gallery (by group); some are arrested on the match."""
-        G = len(self.group_keys)
-        who = np.repeat(np.arange(G), by_group)
-        if len(who) == 0:
-            return
-        rng = self.rng_leads
-        resident = rng.random(len(who)) < self.gallery.resident_photos[who] / np.maximum(self.gallery.photos[who], 1)
-        rows = enforcement.pick_enrolled(who[resident], self.by_group, self.group_start, self.gallery.enrolled, rng)
-        arrested = rng.random(len(who)) < p_arrest
-        self.counts.stops += by_group
-        self.counts.wrongful_stops += by_group
-        self.counts.wrongful_arrests += np.bincount(who[arrested], minlength=G)
-        res_rows = np.full(len(who), -1)
-        res_rows[resident] = rows
-        known = res_rows >= 0
-        np.add.at(self.pop.stops, res_rows[known], 1)
-        np.add.at(self.pop.wrongful, res_rows[known], 1)
-        self.arrest(res_rows[arrested & known], np.bincount(who[arrested & ~known], minlength=G))
-
-    def arrest(self, residents: np.ndarray, outsiders_by_group: np.ndarray) -> None:
-        """Arrest residents (rows) and outsiders (counts by group); each gets a booking photo."""
-        G = len(self.group_keys)
-        g = self.city.group[residents]
-        self.counts.arrests += np.bincount(g, minlength=G)
-        if len(outsiders_by_group):
-            self.counts.arrests += outsiders_by_group
-        np.add.at(self.pop.arrests, residents, 1)
-        if self.p.loops.gallery:  # the gallery loop: every arrest adds a photo
-            self.gallery.add(residents, g, outsiders_by_group if len(outsiders_by_group) else None)
-
-    def screen_emotions(self, households: np.ndarray) -> None:
-        """Emotion analysis of passers-by in obtained footage; flags may become stops."""
-        c, rng, e = self.city, self.rng_emotion, self.p.enforcement
-        nbh = np.repeat(c.hh_nbh[households], e.passersby)
-        if len(nbh) == 0:
-            return
-        faces = c.random_resident(nbh, rng.random(len(nbh)))
-        flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
-        G = len(self.group_keys)
-        self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
-        # Where the law turns flags into stops; a flag is not evidence: every such stop is wrongful.
-        stopped = flagged[self.law.emotion_stops[c.dept[c.nbh[flagged]]]]
-        by_group = np.bincount(c.group[stopped], minlength=G)
-        self.counts.stops += by_group
-        self.counts.wrongful_stops += by_group
-        np.add.at(self.pop.stops, stopped, 1)
-        np.add.at(self.pop.wrongful, stopped, 1)
+        self.policing.investigate(self.footage, self.today_u, self.granted_households)
 
     def patrol(self) -> None:
-        """Patrol stops allocated by attention; a share end in (rightful) arrests."""
-        c, p, rng = self.city, self.p.patrol, self.rng_patrol
-        n_stops = rng.poisson(p.stops_per_1k * len(c.nbh) / 1000)
-        w = self.attention * self.population
-        per_nbh = rng.multinomial(n_stops, w / w.sum()) if w.sum() > 0 else np.zeros(len(w), np.int64)
-        who = c.random_resident(np.repeat(np.arange(len(w)), per_nbh), rng.random(int(per_nbh.sum())))
-        hit = rng.random(len(who)) < p.hit_rate
-        self.counts.stops += np.bincount(c.group[who], minlength=len(self.group_keys))
-        np.add.at(self.pop.stops, who, 1)
-        self.arrest(who[hit], np.zeros(0, np.int64))
-        recorded = np.bincount(self.today.nbh[self.today.recorded], minlength=len(w))
-        self.attention = enforcement.attention_update(
-            self.attention, recorded / np.maximum(self.population, 1) * self.effort, self.p)
-        if self.p.loops.gallery:  # the catchment's arrests, in the make-up of today's city arrests
-            self.gallery.photos += self.rng_gallery.poisson(self.p.gallery.catchment_ratio * self.counts.arrests)
+        self.policing.patrol()
 
     def update_coverage(self) -> None:
         self.coverage = -np.expm1(-self.p.coverage.kappa * self.cameras_by_nbh / np.maximum(self.hh_count, 1))
@@ -369,24 +255,25 @@ class SurveillanceModel(mesa.Model):
         t = self.today
         on_camera = self.coverage @ self.nbh_group_pop
         r.record(d, "person_days_on_camera", on_camera.sum(), on_camera)
-        searches = self.counts.fr_searches
+        counts = self.policing.counts
+        searches = counts.fr_searches
         r.record(d, "searches_per_1000", 1000 * searches.sum() / len(c.group),
                  1000 * searches / np.maximum(self.group_size, 1))
         recorded_by_kind = np.bincount(t.kind[t.recorded], minlength=len(crime.OFFENCES))
         for k, name in enumerate(crime.OFFENCES):
             r.record(d, f"recorded_{name}", recorded_by_kind[k])
-            r.record(d, f"cleared_{name}", self.cleared_by_kind[k])
-            r.record(d, f"searched_{name}", self.searched_by_kind[k])
+            r.record(d, f"cleared_{name}", self.policing.cleared_by_kind[k])
+            r.record(d, f"searched_{name}", self.policing.searched_by_kind[k])
         r.record(d, "crimes_actual", len(t))
         r.record(d, "crimes_reported", t.reported.sum())
         r.record(d, "crimes_recorded", t.recorded.sum())
         r.record(d, "crimes_captured", t.captured.sum())
         for name, value in self.flows.items():
             r.record(d, name, value)
-        for name in self.counts.names():
-            v = getattr(self.counts, name)
+        for name in counts.names():
+            v = getattr(counts, name)
             r.record(d, name, v.sum(), v)
-        self.cum_wrongful_stops += self.counts.wrongful_stops
+        self.cum_wrongful_stops += counts.wrongful_stops
         rate = self.cum_wrongful_stops / np.maximum(self.group_size, 1)
         ratio = rate / rate[self.reference] if rate[self.reference] > 0 else np.full(G, np.nan)
         r.record(d, "disparity_wrongful_stops", np.nanmax(ratio) if np.isfinite(ratio).any() else np.nan, ratio)
@@ -443,16 +330,6 @@ class SurveillanceModel(mesa.Model):
             for i in np.flatnonzero(earned * self.partnered[: len(earned)] * self.law.credit_programme):
                 self.departments[i].credits += earned[i]
 
-    def rebuild_scores(self) -> None:
-        """Re-derive the score model after a policy changed the algorithm in use."""
-        rp = self.p.recognition
-        if self.law.equalised:
-            rp = enforcement.equalised(rp)
-        if self.law.fmr_cap is not None:
-            rp = enforcement.audited(rp, self.law.fmr_cap, float(self.law.threshold.max()))
-        self.scores = enforcement.score_model(self.group_keys, self.p.model_copy(update={"recognition": rp}),
-                                              self.group_size / len(self.city.group))
-
     def count_requests(self, out: footage.Requests, offences: np.ndarray, dept: int) -> None:
         """Tally one department's requests for ``offences`` (indices into today's)."""
         self.footage[offences[out.offences]] = True
@@ -461,12 +338,20 @@ class SurveillanceModel(mesa.Model):
         self.flows["footage_requests_warrantless"] += out.warrantless
         self.flows["footage_requests_warranted"] += out.warranted
         self.flows["footage_granted"] += out.granted
-        if out.warranted == 0 and out.granted:  # handed over on an in-app request: no warrant
-            self.counts.footage_obtained_without_warrant += np.bincount(
-                self.head_group[out.granted_households], minlength=len(self.group_keys))
+        self.policing.count_footage(out)
         np.add.at(self.pop.granted, out.granted_households, 1)
 
     # --- running and inspecting -------------------------------------------------------
+    @property
+    def gallery(self):
+        """The mugshot gallery (owned by the policing component)."""
+        return self.policing.gallery
+
+    @property
+    def attention(self) -> np.ndarray:
+        """Patrol attention per neighbourhood (owned by the policing component)."""
+        return self.policing.attention
+
     def run(self, days: int | None = None, progress=None) -> None:
         """Run ``days`` steps (default: the scenario's horizon)."""
         for _ in range(self.p.run.days - self.day if days is None else days):

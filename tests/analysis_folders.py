@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import sim
-from sim.analysis_output import write_decomposition, write_frontier
-from sim.decompose import Decomposition, decompose
-from sim.frontier import Frontier, frontier
-from sim.runner import overrides
+from sim.experiments.analysis_output import write_decomposition, write_frontier
+from sim.experiments.decompose import Decomposition, decompose
+from sim.experiments.frontier import Frontier, frontier
+from sim.experiments.runner import overrides
 
 BOOST = {"enforcement.other_probes": 0.5, "enforcement.fr_departments": 1.0,
          "gallery.photos_per_catchment_person": 2.0}  # ~300,000 photos, as in the 20,000-resident baseline
@@ -44,7 +44,7 @@ def synthetic_decomposition(replicates: int = 3) -> tuple[Decomposition, sim.Sce
     factor adds a fixed amount to the disparity, plus noise by replicate."""
     import numpy as np
 
-    from sim.decompose import coalitions
+    from sim.experiments.decompose import coalitions
 
     rng = np.random.default_rng(5)
     effect = np.array([0.4, 1.1, 0.3, -0.1])

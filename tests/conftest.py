@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.fitting import with_values
+from sim.experiments.fitting import with_values
 from sim.model import SurveillanceModel
 
 

@@ -15,11 +15,11 @@ import plotly.graph_objects as go
 import pytest
 from analysis_folders import small_decomposition, small_frontier, write_both
 
-from sim import analysis_charts as ac
-from sim.analysis_output import read
-from sim.decompose import FACTORS
-from sim.errors import InputError
-from sim.groups import GROUP_LABELS
+from sim.output import analysis_charts as ac
+from sim.experiments.analysis_output import read
+from sim.experiments.decompose import FACTORS
+from sim.core.errors import InputError
+from sim.core.groups import GROUP_LABELS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CENSUS_BIG = ["white_f", "white_m", "black_f", "black_m", "hispanic_f", "hispanic_m"]  # >= 5% of residents
@@ -212,7 +212,7 @@ def test_decomposition_rejects_an_incomplete_table(runs):
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium absent: PNG export not tested")
 def test_charts_export_as_images(runs, tmp_path):
-    from sim.report import export
+    from sim.output.report import export
 
     f, meta, _ = runs["frontier"]
     d, dmeta, _ = runs["decomposition"]

@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.city import build_city
-from sim.network import ContactMean, build_network, row_normalise, to_networkx
-from sim.streams import stream
+from sim.world.city import build_city
+from sim.world.network import ContactMean, build_network, row_normalise, to_networkx
+from sim.core.streams import stream
 from tests.conftest import small
 
 

@@ -7,8 +7,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from sim.compare import cache_key, compare
-from sim.scenario import load
+from sim.experiments.compare import cache_key, compare
+from sim.policy.scenario import load
 from tests.test_cli import survsim
 
 ARGS = ["--replicates", "2", "--days", "800", "--residents", "2000"]

@@ -19,7 +19,7 @@ from analysis_folders import BOOST, small_frontier, synthetic_decomposition
 from dashboard import analyses, urlstate
 from dashboard.callbacks import analyses as analyses_cb
 from dashboard.callbacks import routing
-from sim.analysis_output import write_decomposition, write_frontier
+from sim.experiments.analysis_output import write_decomposition, write_frontier
 from sim.cli import app as cli_app
 
 SOBOL = pd.DataFrame({"output": ["stop_disparity"] * 2,
@@ -45,7 +45,7 @@ def results(tmp_path_factory) -> Path:
     write_frontier(f, sc, 1, root / "frontier" / "baseline-threshold", images=False, extra=BOOST)
     write_decomposition(d, dsc, 1, root / "decompose" / "baseline-black_m-white_m", images=False)
     write_sensitivity(root / "sensitivity" / "assumptions_sobol")
-    # a folder being written (sim.results.atomic_folder): neither listed nor reported
+    # a folder being written (sim.output.results.atomic_folder): neither listed nor reported
     shutil.copytree(root / "frontier" / "baseline-threshold", root / "frontier" / ".baseline-threshold.tmp-1a2b")
     # bad folders: each must be skipped with one line
     (root / "frontier" / "broken-json").mkdir()

@@ -19,9 +19,9 @@ from dashboard.data import Data, new_session
 from dashboard.educator import EducatorSession, Sessions
 from dashboard.jobs import Jobs
 from dashboard.urlstate import CompareView, EducatorView, WhatIfView
-from sim.compare import HEADLINE, cache_key
-from sim.metrics import BY_NAME
-from sim.errors import InputError
+from sim.experiments.compare import HEADLINE, cache_key
+from sim.core.metrics import BY_NAME
+from sim.core.errors import InputError
 
 TINY = "days=40&residents=1000&replicates=2"
 
@@ -165,7 +165,7 @@ def test_compare_job_progress_cache_and_charts(data, sid):
     assert table.loc[0, "baseline"][2] == ""
     csv = charts.series_csv(b, "cameras", "").splitlines()
     assert csv[0] == "scenario,replicate,seed,day,metric,group,value" and len(csv) == 1 + 3 * 2 * 41
-    # the same request again is the same job; runs are on disk in sim.compare's layout
+    # the same request again is the same job; runs are on disk in sim.experiments.compare's layout
     assert data.request(sid, "compare", view) == job.id
     base = data.scenarios("compare", view)[0]
     manifest = data.runner.cache_dir / cache_key(base, view.seed, view.replicates) / "manifest.json"

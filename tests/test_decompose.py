@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.decompose import FACTORS, coalitions, decompose, shapley
-from sim.errors import InputError
+from sim.experiments.decompose import FACTORS, coalitions, decompose, shapley
+from sim.core.errors import InputError
 
 # A city where wrongful stops are frequent enough to compare two groups (hundreds per run):
 # every department searches every recorded offence's image; review and stops pass all leads.

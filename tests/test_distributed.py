@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import distributed
-from sim.errors import InputError
-from sim.sweep import load_index, run_sweep
+from sim.experiments import distributed
+from sim.core.errors import InputError
+from sim.experiments.sweep import load_index, run_sweep
 
 SPEC = """\
 name = "tiny_lhs"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.emotion import EmotionParams, flag, flag_rate
-from sim.groups import GROUP_KEYS
+from sim.mechanisms.emotion import EmotionParams, flag, flag_rate
+from sim.core.groups import GROUP_KEYS
 
 IDX = {k: i for i, k in enumerate(GROUP_KEYS)}
 ON = EmotionParams(enabled=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import enforcement
+from sim.mechanisms import enforcement
 from sim.model import SurveillanceModel
 from tests.conftest import run_model, small
 

@@ -1,6 +1,6 @@
 """Charts and the report: what a reader sees, checked against the numbers in the results.
 
-The results are synthetic but in the real tidy format (built with ``sim.results.tidy``),
+The results are synthetic but in the real tidy format (built with ``sim.output.results.tidy``),
 so these tests are fast and do not depend on the model's current behaviour.
 """
 
@@ -16,10 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from sim import figures, report
-from sim.errors import InputError
-from sim.metrics import METRICS
-from sim.results import tidy
+from sim.output import figures, report
+from sim.core.errors import InputError
+from sim.core.metrics import METRICS
+from sim.output.results import tidy
 
 GROUPS = ("white_m", "black_f", "black_m")
 SIZES = {"white_m": 1000.0, "black_f": 600.0, "black_m": 400.0}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.errors import InputError
-from sim.frontier import LEVERS, NO_FR, frontier
+from sim.core.errors import InputError
+from sim.experiments.frontier import LEVERS, NO_FR, frontier
 
 BUSY = {"enforcement.other_probes": 0.5, "enforcement.fr_departments": 1.0}
 

@@ -29,13 +29,13 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.errors import InputError
-from sim.groups import GROUP_KEYS
-from sim.metrics import METRICS
+from sim.core.errors import InputError
+from sim.core.groups import GROUP_KEYS
+from sim.core.metrics import METRICS
 from sim.model import SurveillanceModel
 from sim.params import Params
-from sim.paramtree import leaves
-from sim.policies import POLICIES, parse
+from sim.core.paramtree import leaves
+from sim.policy.policies import POLICIES, parse
 
 LEAVES = {leaf.path: leaf for leaf in leaves(Params())}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.departments import PoliceDepartment
-from sim.metrics import METRICS
-from sim.residents import Resident
-from sim.vendor import Vendor
+from sim.agents.departments import PoliceDepartment
+from sim.core.metrics import METRICS
+from sim.agents.residents import Resident
+from sim.agents.vendor import Vendor
 
 
 def test_counts_never_negative_and_finite(baseline_small):

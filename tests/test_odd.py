@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.docs import (ODD_MD, PARAMETERS_MD, parameter_paths, parameter_rows, parameters_markdown,
+from sim.output.docs import (ODD_MD, PARAMETERS_MD, parameter_paths, parameter_rows, parameters_markdown,
                       parameters_named_in, schedule_from_model, schedule_from_odd)
-from sim.paramtree import is_number, leaves
+from sim.core.paramtree import is_number, leaves
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_every_parameter_named_in_odd_exists(odd):
 
 
 def test_parameters_named_in_skips_code_and_files():
-    text = "`fear.decay` `sim.fear` `np.random` `scenarios/educator.toml` `survsim` `fears.decay` `docs/ODD.md`"
+    text = "`fear.decay` `sim.mechanisms.fear` `np.random` `scenarios/educator.toml` `survsim` `fears.decay` `docs/ODD.md`"
     assert parameters_named_in(text) == {"fear.decay", "fears.decay"}
 
 
@@ -54,7 +54,7 @@ def test_odd_covers_every_feedback_loop_switch(odd):
 
 def test_parameters_md_is_up_to_date():
     assert PARAMETERS_MD.read_text(encoding="utf-8") == parameters_markdown(), (
-        "docs/parameters.md is stale: regenerate it with `python -m sim.docs`")
+        "docs/parameters.md is stale: regenerate it with `python -m sim.output.docs`")
 
 
 def test_parameters_md_lists_every_leaf_with_provenance():

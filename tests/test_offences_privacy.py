@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim import crime
+from sim.mechanisms import crime
 from sim.model import SurveillanceModel
-from sim.offences import OFFENCES, PROPERTY_KINDS, VIOLENT
+from sim.core.offences import OFFENCES, PROPERTY_KINDS, VIOLENT
 from sim.params import Params
-from sim.policies import parse
+from sim.policy.policies import parse
 from tests.conftest import run_model, small
 
 FBI_2019 = {"property": 2109.9, "violent": 366.7, "larceny_clearance": 0.184, "burglary_clearance": 0.141,
@@ -114,7 +114,7 @@ def test_serious_crime_policy_acts_from_its_start_date():
 def test_scenario_file_with_seriousness_limit_loads_and_bad_offence_is_named():
     sc = sim.load("fr_serious_crime_only")
     assert sc.policies[0]["min_offence"] == "violent"
-    with pytest.raises(sim.errors.InputError, match="min_offence.*'package'"):
+    with pytest.raises(sim.core.errors.InputError, match="min_offence.*'package'"):
         parse([{"type": "fr_serious_crime_only", "min_offence": "package"}], "bad.toml")
 
 

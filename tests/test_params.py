@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import sim
-from sim.errors import InputError
-from sim.paramtree import is_number, leaves
-from sim.scenario import shipped
+from sim.core.errors import InputError
+from sim.core.paramtree import is_number, leaves
+from sim.policy.scenario import shipped
 
 
 def test_every_parameter_has_unit_and_provenance():

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.errors import InputError
-from sim.scenario import load
+from sim.core.errors import InputError
+from sim.policy.scenario import load
 
 SEEDS = 3
 START = 730  # the shipped reforms start on 1 Jan 2019

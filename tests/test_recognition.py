@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sim.groups import GROUP_KEYS
+from sim.core.groups import GROUP_KEYS
 from sim.recognition import (
     RecognitionParams, ScoreModel, default_model, fit, fmr, fnmr, recognition_targets, search,
     search_test,

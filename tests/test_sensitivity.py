@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
-from sim.errors import InputError
-from sim.sensitivity import Problem, estimate, sensitivity, status
+from sim.core.errors import InputError
+from sim.experiments.sensitivity import Problem, estimate, sensitivity, status
 
 PI = float(np.pi)
 # Ishigami (A = 7, B = 0.1), x_i uniform on [-pi, pi]: analytic first- and total-order indices

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
-from sim.sweep import METRIC_INDEX, Output, design_points, load_index, plan, read_spec, reduce, run_sweep, status
+from sim.core.errors import InputError
+from sim.experiments.sweep import METRIC_INDEX, Output, design_points, load_index, plan, read_spec, reduce, run_sweep, status
 
 SPEC = """\
 name = "tiny"
@@ -184,7 +184,7 @@ def test_interrupted_sweep_resumes_only_missing_runs(tmp_path, reference):
 def test_killed_sweep_process_resumes_without_loss_or_duplicates(tmp_path, reference):
     """SIGKILL a sweep in another process mid-way (no clean-up runs), then resume."""
     spec, store = write(tmp_path), tmp_path / "store"
-    code = ("import time, sys; from sim.sweep import run_sweep; "
+    code = ("import time, sys; from sim.experiments.sweep import run_sweep; "
             "run_sweep(sys.argv[1], sys.argv[2], progress=lambda n: time.sleep(0.25))")
     proc = subprocess.Popen([sys.executable, "-c", code, str(spec), str(store)])
     try:
@@ -223,21 +223,21 @@ def test_store_of_another_spec_is_refused(tmp_path):
 
 
 def test_a_failing_run_is_named_and_the_others_are_kept(tmp_path, monkeypatch, reference):
-    import sim.sweep
+    import sim.experiments.sweep
 
-    real = sim.sweep.run_task
+    real = sim.experiments.sweep.run_task
 
     def flaky(params, seed, policies, outputs):
         if params["recognition"]["threshold"] == 0.99:
             raise ValueError("model broke")
         return real(params, seed, policies, outputs)
 
-    monkeypatch.setattr(sim.sweep, "run_task", flaky)
+    monkeypatch.setattr(sim.experiments.sweep, "run_task", flaky)
     store = tmp_path / "store"
     with pytest.raises(ValueError, match="model broke") as e:
         run_sweep(write(tmp_path), store)
     assert any("in sweep run p00003-r000" in n and "recognition.threshold=0.99" in n for n in e.value.__notes__)
     assert len(stored(store)) == 6, "the runs finished before the failure stay stored"
-    monkeypatch.setattr(sim.sweep, "run_task", real)
+    monkeypatch.setattr(sim.experiments.sweep, "run_task", real)
     assert run_sweep(write(tmp_path), store).ran == N_RUNS - 6
     pd.testing.assert_frame_equal(load_index(store), reference)

@@ -12,12 +12,12 @@ import json
 
 import pytest
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.recognition import recognition_targets
-from sim.validation import PatternCheck, ValidationRows, render, validate
+from sim.experiments.validation import PatternCheck, ValidationRows, render, validate
 
 PATTERNS = ("adoption", "partnerships", "fear_gap", "disparity", "clearance")
-MODEL_TARGETS = 4  # sim.targets.model_targets: cameras 2017, partners end 2018 and Aug 2019, Black arrest share
+MODEL_TARGETS = 4  # sim.experiments.targets.model_targets: cameras 2017, partners end 2018 and Aug 2019, Black arrest share
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dashboard import charts, exports, ids, snippets, urlstate
 from dashboard.data import Bundle, Data
 from dashboard.pages.common import messages, progress_text
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 
 def fields(page: str) -> list[str]:

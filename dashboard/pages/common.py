@@ -10,9 +10,9 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.charts import HEIGHTS, KINDS
 from dashboard.livefigures import placeholder
-from sim.groups import GROUP_KEYS, label as group_label
-from sim.metrics import METRICS
-from sim.results import version
+from sim.core.groups import GROUP_KEYS, label as group_label
+from sim.core.metrics import METRICS
+from sim.output.results import version
 
 NAV = (("/compare", "Compare scenarios"), ("/whatif", "What-if"), ("/educator", "Educator mode"),
        ("/analyses", "Analyses"), ("/calibration", "Calibration"))

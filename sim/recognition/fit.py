@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special, stats
 
-from sim.groups import GROUP_KEYS
+from sim.core.groups import GROUP_KEYS
 from sim.recognition.params import RecognitionParams
 from sim.recognition.scores import ScoreModel, impostor_matrix
 from sim.recognition.targets import (

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pydantic import field_validator
 
-from sim.groups import GROUP_KEYS
-from sim.paramtree import Node, param
+from sim.core.groups import GROUP_KEYS
+from sim.core.paramtree import Node, param
 
 _FIT = "fitted by sim.recognition.fit to"
 _FMR_TARGETS = (f"{_FIT} ACLU 2018 Congress test (28 of 535 at 0.80 vs 25,000 arrest photos, "

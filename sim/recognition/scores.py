@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special, stats
 
-from sim.groups import GROUP_KEYS
+from sim.core.groups import GROUP_KEYS
 from sim.recognition.params import RecognitionParams
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from sim.groups import GROUP_KEYS
+from sim.core.groups import GROUP_KEYS
 from sim.recognition.scores import ScoreModel, default_model
 
 _LOGIT_SPAN = (-40.0, 40.0)  # bisection bracket for score levels (logit similarity)

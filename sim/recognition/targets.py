@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.groups import GROUP_KEYS
+from sim.core.groups import GROUP_KEYS
 from sim.recognition.params import CalibrationInputs, RecognitionParams
 from sim.recognition.scores import ScoreModel
 

@@ -1,0 +1,108 @@
+"""Offline fits of model parameters to TARGETS.md figures (run by hand, not at import).
+
+The fitted values are stored as defaults in :mod:`sim.params` with the figures they were
+fitted to as their source; :mod:`sim.experiments.targets` checks the stored defaults still reproduce
+the figures, so a change that breaks calibration fails the tests.
+
+    python -m sim.experiments.fitting          # prints the fitted values
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+
+from sim.model import SurveillanceModel
+from sim.params import Params
+from sim.policy.scenario import load
+
+ADOPTION_DAY, ADOPTION_SHARE = 365, 0.04          # Parks Associates: 4% of households, 2017
+PARTNER_TARGETS = {729: 40.0, 969: 403.0}         # FT 2021 (~40 end 2018); WaPo 28 Aug 2019 (401-405)
+BLACK_ARREST_SHARE = 0.284                        # FBI CIUS 2019 Table 49 (city arrests)
+
+
+def with_values(p: Params, **dotted: float) -> Params:
+    """A copy of ``p`` with dotted-path leaves replaced (validated)."""
+    data = p.model_dump()
+    for path, v in dotted.items():
+        node = data
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node[part]
+        node[leaf] = v
+    return Params.model_validate(data)
+
+
+def camera_share(p: Params, seeds: range, day: int = ADOPTION_DAY) -> float:
+    """Mean share of households with a camera on ``day`` over seeds."""
+    shares = []
+    for s in seeds:
+        m = SurveillanceModel(with_values(p, **{"run.days": day}), seed=s)
+        m.run()
+        shares.append(m.recorder.get("cameras")[day] / len(m.pop.camera))
+    return float(np.mean(shares))
+
+
+def partners(p: Params, seeds: range, days: tuple[int, ...] = tuple(PARTNER_TARGETS)) -> np.ndarray:
+    """Mean partnered departments on ``days`` over seeds (city kept tiny: only the
+    departments matter here)."""
+    p = with_values(p, **{"run.days": max(days), "city.n_residents": 500, "city.grid_side": 3})
+    out = []
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        out.append(m.recorder.get("partnered_departments")[list(days)])
+    return np.mean(out, axis=0)
+
+
+def black_arrest_share(p: Params, seeds: range) -> float:
+    """Share of all arrests over a run that are of Black people (pooled over seeds)."""
+    black = [i for i, k in enumerate(p.group_keys) if k.startswith("black_")]
+    tot = np.zeros(len(p.group_keys))
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        r = m.recorder
+        tot += np.nansum(r.by_group[:, r.index["arrests"], :], axis=0)
+    return float(tot[black].sum() / tot.sum())
+
+
+def fit_over_policing(seeds: range = range(4)) -> float:
+    """Over-policing strength that reproduces the Black share of arrests (brentq)."""
+    base = load("baseline").params
+
+    def gap(k: float) -> float:
+        return black_arrest_share(with_values(base, **{"patrol.over_policing": k}), seeds) - BLACK_ARREST_SHARE
+
+    return float(optimize.brentq(gap, 0.0, 30.0, xtol=0.05))
+
+
+def fit_adoption(seeds: range = range(4)) -> float:
+    """Camera purchase hazard that gives ~4% of households by day 365 (brentq)."""
+    base = load("baseline").params
+
+    def gap(log_h: float) -> float:
+        return camera_share(with_values(base, **{"adoption.camera_hazard": float(np.exp(log_h))}), seeds) - ADOPTION_SHARE
+
+    return float(np.exp(optimize.brentq(gap, np.log(1e-6), np.log(1e-3), xtol=1e-3)))
+
+
+def fit_partnerships(seeds: range = range(12)) -> tuple[float, float]:
+    """(outside_hazard, peer_hazard) matching the partnership counts (least squares in logs)."""
+    base = load("national").params
+    target = np.log(list(PARTNER_TARGETS.values()))
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        p = with_values(base, **{"departments.outside_hazard": float(np.exp(x[0])),
+                                 "departments.peer_hazard": float(np.exp(x[1]))})
+        return np.log(np.maximum(partners(p, seeds), 1)) - target
+
+    fit = optimize.least_squares(resid, x0=np.log([4.6e-7, 0.0193]), diff_step=0.05, max_nfev=40)
+    return float(np.exp(fit.x[0])), float(np.exp(fit.x[1]))
+
+
+if __name__ == "__main__":
+    print("patrol.over_policing =", f"{fit_over_policing():.3g}")
+    print("adoption.camera_hazard =", f"{fit_adoption():.3g}")
+    o, q = fit_partnerships()
+    print("departments.outside_hazard =", f"{o:.3g}", " departments.peer_hazard =", f"{q:.3g}")

@@ -1,0 +1,116 @@
+"""Crime: actual offences, which of them cameras capture, and which police learn of.
+
+Offences come in the types of :mod:`sim.core.offences` (petty theft, vehicle theft, burglary,
+violent crime), each with its own rate, reporting and clearance. Rates in TARGETS.md are
+*recorded* crime; actual crime is recorded / (reporting x recording). Offenders are drawn from the neighbourhood's residents with equal offending
+rates across groups unless ``groups.offending_ratio`` says otherwise (an explicit,
+changeable assumption). A camera capture raises the chance an offence is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.core.offences import BURGLARY, OFFENCES, PETTY_THEFT, PROPERTY_KINDS, VEHICLE_THEFT, VIOLENT
+from sim.params import Crime, Enforcement
+
+__all__ = ["OFFENCES", "PROPERTY_KINDS", "VIOLENT", "Offences", "clearance", "commit_crime", "daily_rates",
+           "recorded_rates", "reporting"]
+
+
+@dataclass
+class Offences:
+    """Today's offences, one row each."""
+
+    nbh: np.ndarray
+    kind: np.ndarray       # offence type (index into OFFENCES, = seriousness rank)
+    offender: np.ndarray   # resident row
+    captured: np.ndarray   # bool, a camera recorded it
+    reported: np.ndarray   # bool
+    recorded: np.ndarray   # bool
+    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
+
+    def __len__(self) -> int:
+        return len(self.nbh)
+
+
+def recorded_rates(p: Crime) -> np.ndarray:
+    """Recorded offences per 100k residents per year, by type (order of OFFENCES)."""
+    r = np.zeros(len(OFFENCES))
+    r[PETTY_THEFT] = p.petty_theft_share * p.property_recorded
+    r[BURGLARY] = p.burglary_share * p.property_recorded
+    r[VEHICLE_THEFT] = max(1 - p.petty_theft_share - p.burglary_share, 0.0) * p.property_recorded  # no -1e-17
+    r[VIOLENT] = p.violent_recorded
+    return r
+
+
+def reporting(p: Crime) -> np.ndarray:
+    """Chance an offence is reported, by type. Property types follow their NCVS ratios,
+    scaled so that property crime as a whole is reported at ``property_reporting``
+    (reported share = recorded / actual, summed over types)."""
+    rec = recorded_rates(p)
+    ratio = np.array([p.petty_theft_reporting_ratio, p.vehicle_theft_reporting_ratio, p.burglary_reporting_ratio])
+    prop = rec[list(PROPERTY_KINDS)]
+    scale = p.property_reporting * (prop / ratio).sum() / max(prop.sum(), 1e-300) if prop.sum() > 0 else p.property_reporting
+    out = np.empty(len(OFFENCES))
+    out[list(PROPERTY_KINDS)] = np.clip(scale * ratio, 0.0, 1.0)
+    out[VIOLENT] = p.violent_reporting
+    return out
+
+
+def clearance(p: Crime, e: Enforcement) -> np.ndarray:
+    """Chance a recorded offence is cleared by conventional investigation, by type.
+
+    Petty theft and burglary are FBI 2019's; vehicle theft's is what makes recorded
+    property crime as a whole clear at ``property_clearance`` (17.2%)."""
+    rec = recorded_rates(p)
+    share = rec / max(rec[list(PROPERTY_KINDS)].sum(), 1e-300)
+    out = np.empty(len(OFFENCES))
+    out[PETTY_THEFT], out[BURGLARY], out[VIOLENT] = e.petty_theft_clearance, e.burglary_clearance, e.violent_clearance
+    rest = e.property_clearance - share[PETTY_THEFT] * out[PETTY_THEFT] - share[BURGLARY] * out[BURGLARY]
+    out[VEHICLE_THEFT] = np.clip(rest / share[VEHICLE_THEFT], 0.0, 1.0) if share[VEHICLE_THEFT] > 0 else 0.0
+    return out
+
+
+def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray) -> np.ndarray:
+    """Expected actual offences per day, shape (types, neighbourhoods)."""
+    per_person = recorded_rates(p) / (reporting(p) * p.recording) / 100_000 / 365
+    return per_person[:, None] * (population * crime_index)[None, :]
+
+
+def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
+                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator) -> Offences:
+    """Draw today's offences.
+
+    Args:
+        rates: (types, m) expected offences per day without cameras.
+        coverage: (m,) camera coverage of each neighbourhood.
+        offend_cum: cumulative offending weight over residents (sorted by neighbourhood).
+        res_start: first resident row of each neighbourhood.
+        reporting_by_type: chance an offence of each type is reported (:func:`reporting`).
+    """
+    # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
+    # scenarios keep the same candidate offences (common random numbers).
+    counts = rng.poisson(rates)
+    kind = np.repeat(np.arange(rates.shape[0]), counts.sum(axis=1))
+    nbh = np.concatenate([np.repeat(np.arange(rates.shape[1]), c) for c in counts])
+    u = rng.random((4, len(nbh)))  # offender, deterrence, capture, reporting: one each
+    kept = u[1] >= p.deterrence * coverage[nbh]
+    # Offender: weighted draw inside the neighbourhood's slice of the cumulative weights.
+    lo = np.where(res_start[nbh] > 0, offend_cum[np.maximum(res_start[nbh] - 1, 0)], 0.0)
+    end = np.append(res_start[1:], len(offend_cum))[nbh]
+    hi = offend_cum[end - 1]
+    offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
+    offender = np.minimum(offender, end - 1)
+    captured = u[2] < coverage[nbh]
+    base = reporting_by_type[kind]
+    p_report = np.where(captured, 1 - (1 - base) * (1 - p.camera_reporting_uplift), base)
+    reported = u[3] < p_report
+    # Recording: reported offences are recorded with probability p.recording; reuse u[3]
+    # scaled into [0, p_report) so no extra draw is needed.
+    recorded = reported & (u[3] < p_report * p.recording)
+    recorded_uncaptured = u[3] < base * p.recording  # same draw, without the camera uplift
+    return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
+                    recorded_uncaptured[kept])

@@ -1,0 +1,200 @@
+"""From footage to arrests: face searches, human review, stops, arrests, and the gallery.
+
+The path of one offence with footage:
+
+    usable face? -> search the gallery (if lawful, at the department's threshold)
+    -> true candidate found (1 - FNMR, if enrolled) and false candidates (per-group FMR)
+    -> human review drops some false candidates -> police stop some surviving leads
+    -> a stopped offender is arrested (clearance); a stopped innocent sometimes is too.
+
+Every arrest, rightful or wrongful, adds a booking photo to the gallery (the gallery loop);
+more photos of a group mean more false candidates from that group. Patrol stops follow
+recorded incidents (the attention loop), so camera-dense places draw more stops.
+Counts are kept per group in :class:`DayCounts`; residents keep their own tallies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from sim.mechanisms.emotion import flag_rate
+from sim.core.groups import GROUP_KEYS
+from sim.params import Params
+from scipy import special, stats
+
+from sim.recognition import RecognitionParams, ScoreModel, search
+
+
+def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
+    """Census-group index whose error rates each model group uses."""
+    return np.array([GROUP_KEYS.index(p.enforcement.score_proxy.get(k, k)) for k in keys])
+
+
+def score_model(keys: tuple[str, ...], p: Params, shares: np.ndarray | None = None) -> ScoreModel:
+    """The recognition score model re-indexed to the model's groups (neutral when
+    ``p.neutral.algorithm``: then ``shares``, the population shares of the groups, weight it)."""
+    full = ScoreModel.from_params(p.recognition)
+    i = proxy_index(keys, p)
+    model = ScoreModel(full.imp_mean[np.ix_(i, i)], full.imp_sd, full.gen_mean[i], full.gen_sd)
+    if p.neutral.algorithm:
+        w = np.full(len(keys), 1 / len(keys)) if shares is None else np.asarray(shares, float)
+        model = neutral_scores(model, w, p.recognition.threshold)
+    return model
+
+
+def neutral_scores(model: ScoreModel, shares: np.ndarray, threshold: float) -> ScoreModel:
+    """The same algorithm with no group differences: every probe/candidate pair gets the
+    false match rate at ``threshold`` averaged over pairs drawn from ``shares`` (so the
+    number of false candidates stays about the same), every group the mean genuine score."""
+    w = shares / shares.sum()
+    fmr = float(w @ model.fmr(threshold) @ w)
+    t = float(special.logit(threshold))
+    mean = t - model.imp_sd * stats.norm.isf(fmr) if fmr > 0 else float(model.imp_mean.min())
+    G = len(w)
+    return ScoreModel(np.full((G, G), mean), model.imp_sd, np.full(G, float(w @ model.gen_mean)), model.gen_sd)
+
+
+def emotion_rates(keys: tuple[str, ...], p: Params) -> np.ndarray:
+    return flag_rate(p.emotion)[proxy_index(keys, p)]
+
+
+@dataclass
+class DayCounts:
+    """Today's enforcement counts by group of the person concerned."""
+
+    n: int
+    fr_searches: np.ndarray = field(init=False)         # by probe (offender) group
+    fr_true_candidates: np.ndarray = field(init=False)
+    fr_false_candidates: np.ndarray = field(init=False)  # by candidate group
+    stops: np.ndarray = field(init=False)
+    arrests: np.ndarray = field(init=False)
+    wrongful_stops: np.ndarray = field(init=False)
+    wrongful_arrests: np.ndarray = field(init=False)
+    clearances: np.ndarray = field(init=False)           # by offender group
+    fr_clearances: np.ndarray = field(init=False)        # cleared only thanks to a face-search lead
+    footage_obtained_without_warrant: np.ndarray = field(init=False)  # owners' footage, by owner's group
+    emotion_flags: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if f.name != "n":
+                setattr(self, f.name, np.zeros(self.n, np.int64))
+
+    def names(self) -> list[str]:
+        return [f.name for f in fields(self) if f.name != "n"]
+
+
+@dataclass
+class Gallery:
+    """The searched mugshot gallery: photos by group; which residents are in it."""
+
+    photos: np.ndarray          # (G,) photos, residents and outsiders
+    resident_photos: np.ndarray  # (G,) photos of city residents
+    enrolled: np.ndarray        # (n,) bool, resident has a photo
+    enrolled_by_group: np.ndarray  # (G,) residents with a photo (people, not photos)
+
+    def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None) -> None:
+        """Booking photos for arrested residents (rows) and outsiders (counts by group)."""
+        G = len(self.photos)
+        if len(residents):
+            fresh = ~self.enrolled[residents]  # first photo of these people (count each once)
+            _, first = np.unique(residents[fresh], return_index=True)
+            self.enrolled_by_group += np.bincount(groups[fresh][first], minlength=G)
+            self.enrolled[residents] = True
+            add = np.bincount(groups, minlength=G)
+            self.photos += add
+            self.resident_photos += add
+        if outsiders_by_group is not None:
+            self.photos += outsiders_by_group
+
+
+def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np.random.Generator) -> Gallery:
+    """Residents with a booking photo: overall ``gallery.resident_share``, by group in
+    proportion to the arrest make-up (FBI CIUS 2019, via the recognition inputs); outside
+    photos with the same make-up. With ``neutral.gallery`` both follow the population."""
+    G = len(keys)
+    pop = np.bincount(group, minlength=G) / len(group)
+    make_up = (pop.copy() if p.neutral.gallery else
+               np.array([p.recognition.calibration.gallery_shares[GROUP_KEYS[i]] for i in proxy_index(keys, p)]))
+    factor = np.divide(make_up, pop, out=np.zeros(G), where=pop > 0)
+    chance = factor / max(factor @ pop, 1e-12) * p.gallery.resident_share
+    enrolled = rng.random(len(group)) < np.clip(chance, 0, 1)[group]
+    resident = np.bincount(group[enrolled], minlength=G)
+    catchment = p.gallery.catchment_ratio * len(group)  # people policed like the city, outside it
+    outside = np.round(make_up / make_up.sum() * p.gallery.photos_per_catchment_person * catchment).astype(np.int64)
+    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64))
+
+
+def pick_enrolled(group_of_pick: np.ndarray, by_group: np.ndarray, group_start: np.ndarray,
+                  enrolled: np.ndarray, rng: np.random.Generator, tries: int = 16) -> np.ndarray:
+    """A random enrolled resident of each requested group (-1 where none was found)."""
+    if len(group_of_pick) == 0:
+        return np.empty(0, np.int64)
+    lo, hi = group_start[group_of_pick], group_start[group_of_pick + 1]
+    cand = by_group[np.minimum(lo[:, None] + (rng.random((len(lo), tries)) * (hi - lo)[:, None]).astype(np.int64),
+                               np.maximum(hi - 1, 0)[:, None])]
+    ok = enrolled[cand] & (hi > lo)[:, None]
+    first = ok.argmax(axis=1)
+    return np.where(ok.any(axis=1), cand[np.arange(len(lo)), first], -1)
+
+
+@dataclass
+class Leads:
+    """Outcome of today's searches for the offences searched."""
+
+    offence: np.ndarray          # offence index of each probe
+    true_stopped: np.ndarray     # (P,) the offender was stopped
+    false_stopped: np.ndarray    # (P, G) innocent candidates stopped, by group
+
+
+def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndarray, threshold: float,
+                 review: bool, model: ScoreModel, p: Params, u: np.ndarray, rng: np.random.Generator,
+                 counts: DayCounts) -> tuple[np.ndarray, np.ndarray]:
+    """Search, review and stop for each probe.
+
+    Args:
+        u: (2, P) uniforms for the true candidate: review, stop.
+
+    Returns:
+        (true candidate stopped (P,), false candidates stopped (P, G)).
+    """
+    e = p.enforcement
+    G = len(gallery)
+    res = search(probe_group, enrolled, gallery, None if e.top_k_mode else threshold, rng,
+                 top_k=p.recognition.top_k if e.top_k_mode else None, model=model)
+    counts.fr_searches += np.bincount(probe_group, minlength=G)
+    counts.fr_true_candidates += np.bincount(probe_group[res.found], minlength=G)
+    counts.fr_false_candidates += res.false_by_group.sum(axis=0)
+    keep_true, keep_false = (e.review_true_pass, 1 - e.review_catch) if review else (1.0, 1.0)
+    true_stopped = res.found & (u[0] < keep_true) & (u[1] < e.stop_per_lead)
+    false_stopped = rng.binomial(res.false_by_group, keep_false * e.stop_per_lead)
+    return true_stopped, false_stopped
+
+
+def attention_update(attention: np.ndarray, recorded_per_capita: np.ndarray, p: Params) -> np.ndarray:
+    """Patrol attention per capita: a moving average of recorded incidents (loop on), or
+    left at its starting level (loop off, or neutral attention)."""
+    if not p.loops.attention or p.neutral.attention:
+        return attention
+    return (1 - p.patrol.memory) * attention + p.patrol.memory * recorded_per_capita
+
+
+def audited(rp: RecognitionParams, cap: float, threshold: float) -> RecognitionParams:
+    """Bias audit: lower each group's impostor scores until its same-group FMR at
+    ``threshold`` is at most ``cap`` times the best group's."""
+    a = rp.impostor_mean
+    t, sd = float(special.logit(threshold)), rp.impostor_sd
+    fmr = {k: stats.norm.sf((t - v) / sd) for k, v in a.items()}
+    limit = cap * min(fmr.values())
+    new = {k: (t - sd * stats.norm.isf(limit) if fmr[k] > limit else v) for k, v in a.items()}
+    return rp.model_copy(update={"impostor_mean": new})
+
+
+def equalised(rp: RecognitionParams) -> RecognitionParams:
+    """An algorithm with the best group's error rates for every group."""
+    best_imp = min(rp.impostor_mean.values())
+    best_gen = max(rp.genuine_mean.values())
+    return rp.model_copy(update={"impostor_mean": dict.fromkeys(rp.impostor_mean, best_imp),
+                                 "genuine_mean": dict.fromkeys(rp.genuine_mean, best_gen)})

@@ -1,0 +1,199 @@
+"""The policing component: the enforcement path's state and its daily step.
+
+It owns what only the police change: the recognition score model in use, the mugshot
+gallery, patrol effort and attention, and the day's enforcement counts. Each day the model
+calls :meth:`Policing.investigate` (face searches, review, stops, arrests, clearances,
+emotion screening) and then :meth:`Policing.patrol` (patrol stops where attention is; the
+gallery's wider catchment). Kernels are in :mod:`sim.mechanisms.enforcement`; this class
+holds the state between days and writes residents' tallies in the shared population arrays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.offences import OFFENCES
+from sim.core.streams import stream
+from sim.mechanisms import crime, enforcement
+
+if TYPE_CHECKING:  # annotations only: the model hands itself in
+    from sim.mechanisms.footage import Requests
+
+
+class Policing:
+    """Enforcement state of one run; ``m`` is the model whose population, city and law it reads."""
+
+    def __init__(self, m, seed: int):
+        self.m = m
+        p, c = m.p, m.city
+        G = len(m.group_keys)
+        self.rng_leads = stream(seed, "leads")
+        self.rng_patrol = stream(seed, "patrol")
+        self.rng_emotion = stream(seed, "emotion")
+        self.rng_gallery = stream(seed, "gallery")
+        self.scores = enforcement.score_model(m.group_keys, p, m.group_size / len(c.group))
+        self.emotion_rate = enforcement.emotion_rates(m.group_keys, p.model_copy(
+            update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
+        self.gallery = enforcement.initial_gallery(c.group, m.group_keys, p, self.rng_gallery)
+        self.by_group = np.argsort(c.group, kind="stable")
+        self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
+        self.counts = enforcement.DayCounts(G)
+        # Over-policing: effort per capita rises with the over-policed share of a neighbourhood.
+        effort = np.exp(p.patrol.over_policing * m.over_policed_share)
+        self.effort = effort / (effort @ m.population / m.population.sum())  # population mean 1
+        self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
+        rep = p.crime.recording * m.reporting[:, None]
+        self.attention = (m.crime_rates * rep).sum(axis=0) / np.maximum(m.population, 1) * self.effort
+        if p.neutral.attention:  # the same effort and attention per resident everywhere
+            self.effort = np.ones(c.n_neighbourhoods)
+            self.attention = np.full(c.n_neighbourhoods, self.attention @ m.population / m.population.sum())
+        self.searched_by_kind = np.zeros(len(OFFENCES), np.int64)
+        self.cleared_by_kind = np.zeros(len(OFFENCES), np.int64)
+        self._law_algorithm = self._algorithm_rules()
+
+    def new_day(self) -> None:
+        self.counts = enforcement.DayCounts(len(self.m.group_keys))
+
+    def follow_law(self) -> None:
+        """Re-derive the score model when the law changed the algorithm in use (an
+        equalised algorithm, or a bias audit's FMR cap)."""
+        law = self.m.law
+        if self._algorithm_rules() == self._law_algorithm:
+            return
+        self._law_algorithm = self._algorithm_rules()
+        rp = self.m.p.recognition
+        if law.equalised:
+            rp = enforcement.equalised(rp)
+        if law.fmr_cap is not None:
+            rp = enforcement.audited(rp, law.fmr_cap, float(law.threshold.max()))
+        self.scores = enforcement.score_model(self.m.group_keys, self.m.p.model_copy(update={"recognition": rp}),
+                                              self.m.group_size / len(self.m.city.group))
+
+    def _algorithm_rules(self) -> tuple:
+        law = self.m.law  # the audit is set at the highest threshold in force
+        return law.equalised, law.fmr_cap, float(law.threshold.max()) if law.fmr_cap is not None else None
+
+    def count_footage(self, out: Requests) -> None:
+        """Footage handed over on an in-app request (no warrant), by the owner's group."""
+        if out.warranted == 0 and out.granted:
+            self.counts.footage_obtained_without_warrant += np.bincount(
+                self.m.head_group[out.granted_households], minlength=len(self.m.group_keys))
+
+    # --- the day's enforcement -------------------------------------------------------
+    def investigate(self, footage: np.ndarray, u: np.ndarray, granted_households: list[np.ndarray]) -> None:
+        """Conventional clearance, then face searches of footage and other images, review,
+        stops and arrests; then emotion screening of obtained footage.
+
+        Args:
+            footage: (O,) bool, today's offences with footage handed over.
+            u: (6, O) uniforms per offence: face usable, review, stop, arrest, clearance,
+                other image source.
+            granted_households: households whose footage went through emotion analysis.
+        """
+        m = self.m
+        p, e, off, law = m.p, m.p.enforcement, m.today, m.law
+        group = m.city.group
+        dept = m.city.dept[off.nbh]
+        cleared = off.recorded & (u[4] < self.clearance[off.kind] * self.effort[off.nbh])  # conventional
+        conventional = cleared.copy()
+        # Faces to search: footage owners handed over, the vendor's own doorbell matching
+        # (if switched on, for partnered departments), and images from other sources.
+        vendor_fr = law.doorbell_fr & m.partnered[dept]
+        doorbell = (footage & m.dept_uses_fr[dept] | vendor_fr) & off.captured & (u[0] < e.usable_face)
+        other = off.recorded & (u[5] < e.other_probes) & m.dept_uses_fr[dept]
+        # Searches only where lawful, and only for offences serious enough under the rules.
+        probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept] & (off.kind >= law.fr_min_seriousness[dept]))
+        self.searched_by_kind = np.bincount(off.kind[probe], minlength=len(OFFENCES))
+        # Departments under the same rules search together (one batch per rule set).
+        rules = np.column_stack([law.threshold, law.review, law.match_alone_arrest])[dept[probe]]
+        for rule in np.unique(rules, axis=0):
+            batch = probe[(rules == rule).all(axis=1)]
+            offender = off.offender[batch]
+            true_stopped, false_stopped = enforcement.run_searches(
+                group[offender], self.gallery.enrolled[offender], self.gallery.photos, float(rule[0]),
+                bool(rule[1]), self.scores, p, u[1:3, batch], self.rng_leads, self.counts)
+            self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(m.group_keys))
+            m.pop.stops[offender[true_stopped]] += 1
+            cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
+            p_arrest = e.arrest_innocent * (1.0 if rule[2] else e.corroboration_factor)
+            self.stop_innocents(false_stopped.sum(axis=0), p_arrest)
+        arrested = off.offender[cleared]
+        G = len(m.group_keys)
+        self.counts.clearances += np.bincount(group[arrested], minlength=G)
+        self.counts.fr_clearances += np.bincount(group[off.offender[cleared & ~conventional]], minlength=G)
+        self.cleared_by_kind = np.bincount(off.kind[cleared], minlength=len(OFFENCES))
+        self.arrest(arrested, np.zeros(0, np.int64))
+        if granted_households:
+            self.screen_emotions(np.concatenate(granted_households))
+
+    def stop_innocents(self, by_group: np.ndarray, p_arrest: float) -> None:
+        """Stop innocent people from the gallery (by group); some are arrested on the match."""
+        m = self.m
+        G = len(m.group_keys)
+        who = np.repeat(np.arange(G), by_group)
+        if len(who) == 0:
+            return
+        rng = self.rng_leads
+        resident = rng.random(len(who)) < self.gallery.resident_photos[who] / np.maximum(self.gallery.photos[who], 1)
+        rows = enforcement.pick_enrolled(who[resident], self.by_group, self.group_start, self.gallery.enrolled, rng)
+        arrested = rng.random(len(who)) < p_arrest
+        self.counts.stops += by_group
+        self.counts.wrongful_stops += by_group
+        self.counts.wrongful_arrests += np.bincount(who[arrested], minlength=G)
+        res_rows = np.full(len(who), -1)
+        res_rows[resident] = rows
+        known = res_rows >= 0
+        np.add.at(m.pop.stops, res_rows[known], 1)
+        np.add.at(m.pop.wrongful, res_rows[known], 1)
+        self.arrest(res_rows[arrested & known], np.bincount(who[arrested & ~known], minlength=G))
+
+    def arrest(self, residents: np.ndarray, outsiders_by_group: np.ndarray) -> None:
+        """Arrest residents (rows) and outsiders (counts by group); each gets a booking photo."""
+        m = self.m
+        G = len(m.group_keys)
+        g = m.city.group[residents]
+        self.counts.arrests += np.bincount(g, minlength=G)
+        if len(outsiders_by_group):
+            self.counts.arrests += outsiders_by_group
+        np.add.at(m.pop.arrests, residents, 1)
+        if m.p.loops.gallery:  # the gallery loop: every arrest adds a photo
+            self.gallery.add(residents, g, outsiders_by_group if len(outsiders_by_group) else None)
+
+    def screen_emotions(self, households: np.ndarray) -> None:
+        """Emotion analysis of passers-by in obtained footage; flags may become stops."""
+        m = self.m
+        c, rng, e = m.city, self.rng_emotion, m.p.enforcement
+        nbh = np.repeat(c.hh_nbh[households], e.passersby)
+        if len(nbh) == 0:
+            return
+        faces = c.random_resident(nbh, rng.random(len(nbh)))
+        flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
+        G = len(m.group_keys)
+        self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
+        # Where the law turns flags into stops; a flag is not evidence: every such stop is wrongful.
+        stopped = flagged[m.law.emotion_stops[c.dept[c.nbh[flagged]]]]
+        by_group = np.bincount(c.group[stopped], minlength=G)
+        self.counts.stops += by_group
+        self.counts.wrongful_stops += by_group
+        np.add.at(m.pop.stops, stopped, 1)
+        np.add.at(m.pop.wrongful, stopped, 1)
+
+    def patrol(self) -> None:
+        """Patrol stops allocated by attention; a share end in (rightful) arrests."""
+        m = self.m
+        c, p, rng = m.city, m.p.patrol, self.rng_patrol
+        n_stops = rng.poisson(p.stops_per_1k * len(c.nbh) / 1000)
+        w = self.attention * m.population
+        per_nbh = rng.multinomial(n_stops, w / w.sum()) if w.sum() > 0 else np.zeros(len(w), np.int64)
+        who = c.random_resident(np.repeat(np.arange(len(w)), per_nbh), rng.random(int(per_nbh.sum())))
+        hit = rng.random(len(who)) < p.hit_rate
+        self.counts.stops += np.bincount(c.group[who], minlength=len(m.group_keys))
+        np.add.at(m.pop.stops, who, 1)
+        self.arrest(who[hit], np.zeros(0, np.int64))
+        recorded = np.bincount(m.today.nbh[m.today.recorded], minlength=len(w))
+        self.attention = enforcement.attention_update(
+            self.attention, recorded / np.maximum(m.population, 1) * self.effort, m.p)
+        if m.p.loops.gallery:  # the catchment's arrests, in the make-up of today's city arrests
+            self.gallery.photos += self.rng_gallery.poisson(m.p.gallery.catchment_ratio * self.counts.arrests)

@@ -1,0 +1,141 @@
+"""Parameters of policing: the gallery, the enforcement path, patrols, emotion labels."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+
+from sim.core.groups import GROUP_KEYS
+from sim.core.offences import OffenceName
+from sim.core.paramtree import Node, param
+from sim.params.world import DAY
+from sim.recognition.params import check_groups
+
+
+class Gallery(Node):
+    photos_per_catchment_person: float = param(
+        0.5, unit="photos / person", ge=0, le=10,
+        doc="booking photos of people outside the city, per person of the gallery's catchment (catchment_ratio x "
+            "residents), so the gallery scales with the city; 0.5 gives Washington County's ~300,000 photos (GCN "
+            "2017) for the 20,000-resident baseline city", assumption=(0.2, 1.0))
+    catchment_ratio: float = param(30.0, unit="people per city resident", ge=0, le=1000,
+                                   doc="people in the gallery's catchment (county, state) per city resident; the "
+                                       "catchment is policed like the city, so its arrests add photos in proportion",
+                                   assumption=(5.0, 100.0))
+    resident_share: float = param(0.25, unit="share of residents", ge=0, le=1,
+                                  doc="residents with a booking photo at the start (make-up follows arrests)",
+                                  assumption=(0.15, 0.35))
+
+
+class Enforcement(Node):
+    reference_group: str = param("white_m", unit="group key", doc="group disparity ratios are taken against")
+    score_proxy: dict[str, str] = param(
+        {}, unit="group key -> census group key",
+        doc="census group whose recognition error rates a non-census group uses (e.g. educator groups)")
+    fr_allowed: bool = param(True, unit="bool",
+                             doc="face-recognition searches are lawful (no federal face-recognition law)")
+    fr_departments: float = param(0.5, unit="share", ge=0, le=1,
+                                  doc="share of city departments that run face searches on footage",
+                                  assumption=(0.2, 1.0))
+    other_probes: float = param(0.03, unit="probability", ge=0, le=1,
+                                doc="share of recorded offences with a face image from other sources (business CCTV, "
+                                    "social media) that FR-using departments search, partnered or not",
+                                assumption=(0.0, 0.1))
+    usable_face: float = param(0.4, unit="probability", ge=0, le=1,
+                               doc="chance footage of an offence shows the offender's face well enough to search",
+                               assumption=(0.2, 0.7))
+    top_k_mode: bool = param(False, unit="bool",
+                             doc="investigative search: the top-k candidates instead of all above the threshold")
+    review: bool = param(True, unit="bool", doc="candidates go through human review before any action")
+    review_catch: float = param(0.5, unit="probability", ge=0, le=1,
+                                doc="share of false candidates human review rejects", assumption=(0.2, 0.8))
+    review_true_pass: float = param(0.95, unit="probability", ge=0, le=1,
+                                    doc="chance review keeps the true offender", assumption=(0.8, 1.0))
+    stop_per_lead: float = param(0.6, unit="probability", ge=0, le=1,
+                                 doc="chance police stop a candidate who passed review", assumption=(0.3, 1.0))
+    arrest_offender: float = param(0.7, unit="probability", ge=0, le=1,
+                                   doc="chance a stopped offender is arrested", assumption=(0.5, 0.9))
+    arrest_innocent: float = param(0.1, unit="probability", ge=0, le=1,
+                                   doc="chance a stopped innocent candidate is arrested on the match",
+                                   assumption=(0.02, 0.3))
+    match_alone_arrest: bool = param(True, unit="bool", doc="an arrest may rest on a face match alone")
+    corroboration_factor: float = param(0.2, unit="ratio", ge=0, le=1,
+                                        doc="factor on arrest_innocent when a match alone is not enough",
+                                        assumption=(0.05, 0.5))
+    property_clearance: float = param(0.172, unit="probability", ge=0, le=1,
+                                      doc="recorded property offences cleared by arrest without face recognition",
+                                      source="FBI CIUS 2019 (all property crime 17.2%)")
+    petty_theft_clearance: float = param(0.184, unit="probability", ge=0, le=1,
+                                         doc="recorded petty thefts cleared by arrest without face recognition "
+                                             "(vehicle theft's rate is derived so all property crime gives 17.2%)",
+                                         source="FBI CIUS 2019 (larceny-theft 18.4%)")
+    burglary_clearance: float = param(0.141, unit="probability", ge=0, le=1,
+                                      doc="recorded burglaries cleared by arrest without face recognition",
+                                      source="FBI CIUS 2019 (burglary 14.1%)")
+    fr_min_offence: OffenceName = param("petty_theft", unit="offence type",
+                                        doc="least serious offence a face search may be run for: petty_theft = any "
+                                            "(current practice, down to a package theft); violent = violent crime only "
+                                            "(cf. EU AI Act Art. 5's serious-crime limit)")
+    violent_clearance: float = param(0.45, unit="probability", ge=0, le=1,
+                                     doc="recorded violent offences cleared by arrest without face recognition",
+                                     assumption=(0.35, 0.55))
+    emotion_stops: bool = param(False, unit="bool", doc="emotion screening: 'fear'/'anger' flags become stops")
+    passersby: int = param(3, unit="faces / footage", ge=0, le=100,
+                           doc="passers-by's faces in one owner's footage (screened when emotion analysis is on)",
+                           assumption=(1, 10))
+
+    @field_validator("score_proxy")
+    @classmethod
+    def _proxies(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = {k: g for k, g in v.items() if g not in GROUP_KEYS}
+        if bad:
+            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}")
+        return v
+
+
+class Patrol(Node):
+    over_policing: float = param(11.9, unit="log-ratio per over-policed share", ge=0, le=30,
+                                 doc="police attention and investigative effort rise as exp(this x share of the "
+                                     "neighbourhood in over-policed categories): historical over-policing, not offending",
+                                 source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS 2019)")
+    over_policed: list[str] = param(["black"], unit="race categories",
+                                    doc="categories (group keys without _f/_m) whose neighbourhoods draw more policing")
+    stops_per_1k: float = param(0.1, unit="stops / 1k residents / day", ge=0, le=50,
+                                doc="patrol stops not driven by a face match", assumption=(0.02, 0.5))
+    hit_rate: float = param(0.05, unit="probability", ge=0, le=1,
+                            doc="share of patrol stops that end in an arrest", assumption=(0.01, 0.15))
+    memory: float = param(0.05, unit=DAY, ge=0, le=1,
+                          doc="weight of today's recorded incidents in patrol attention (moving average)",
+                          assumption=(0.01, 0.2))
+
+
+
+
+class EmotionParams(Node):
+    """Emotion labelling of faces captured on footage."""
+
+    enabled: bool = param(False, unit="bool",
+                          doc="run emotion analysis on captured faces (off by default)")
+    base_rate: float = param(
+        0.02, unit="flags / capture", assumption=(0.005, 0.10), ge=0, le=1,
+        doc="chance a white man's captured face is labelled 'fear' or 'anger'")
+    group_multiplier: dict[str, float] = param(
+        # Black 3x (Rhue 2018: angrier scores at similar smiles; the 27% vs 0.13% example is
+        # an extreme case); darker women a further 1.5x (Raji & Buolamwini 2019: up to 3.6x);
+        # Hispanic and American Indian 1.5x by assumption; no figure for Asian faces.
+        {"white_f": 1.0, "white_m": 1.0, "black_f": 4.5, "black_m": 3.0, "hispanic_f": 1.5,
+         "hispanic_m": 1.5, "asian_f": 1.0, "asian_m": 1.0, "native_f": 1.5, "native_m": 1.5},
+        unit="x base rate", assumption=(1.0, 10.0),
+        doc="per-group multiplier on the flag rate (Rhue 2018; Buolamwini & Gebru 2018; "
+            "Raji & Buolamwini 2019)")
+    validity: float = param(
+        0.30, unit="1", ge=0, le=1,
+        source="Barrett et al. 2019 (a scowl accompanies anger only ~30-35% of the time)",
+        doc="best-case share of flags reflecting the labelled emotion; reported, not used: "
+            "the model has no emotion truth, so every flag counts as unreliable")
+
+    @field_validator("group_multiplier")
+    @classmethod
+    def _groups(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(v < 0 for v in value.values()):
+            raise ValueError("group multipliers must be >= 0")
+        return check_groups(value)

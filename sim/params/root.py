@@ -1,0 +1,84 @@
+"""The parameter tree: every number the model uses, with unit and provenance, in one place.
+
+Each leaf says where its value comes from: ``source=`` names a row of
+``shared/calibration/TARGETS.md`` (or a fit to it), ``assumption=(low, high)`` declares a
+plausible range. ``survsim params`` lists them all. Scenario files override leaves by
+their dotted path (``city.segregation = 0.7``); validation rejects unknown keys, wrong
+types and values outside ``ge``/``le``.
+"""
+
+from __future__ import annotations
+
+from pydantic import model_validator
+
+from sim.core.groups import GROUP_KEYS
+from sim.core.paramtree import Node, param
+from sim.params.behaviour import Adoption, Departments, Fear, Requests, Vendor
+from sim.params.policing import EmotionParams, Enforcement, Gallery, Patrol
+from sim.params.world import Coverage, Crime, Groups, City, Network, Run
+from sim.recognition.params import RecognitionParams
+
+
+class Loops(Node):
+    fear: bool = param(True, unit="bool", doc="fear loop: camera footage adds crime posts that raise fear")
+    credit: bool = param(True, unit="bool", doc="credit loop: app installs earn credits that become free cameras")
+    gallery: bool = param(True, unit="bool", doc="gallery loop: every arrest adds a mugshot to the gallery")
+    attention: bool = param(True, unit="bool",
+                            doc="attention loop: patrols follow recorded incidents, which cameras inflate")
+
+
+class Neutral(Node):
+    """Counterfactual switches for the disparity decomposition (``survsim decompose``):
+    each puts one source of group difference in a neutral form. All off: the scenario."""
+
+    algorithm: bool = param(False, unit="bool",
+                            doc="every probe/candidate pair of groups has the same error rates (FMR kept at its "
+                                "make-up-weighted mean, genuine scores at their mean)")
+    gallery: bool = param(False, unit="bool",
+                          doc="the gallery's starting make-up (outside photos, residents' earlier records) follows "
+                              "the population, not arrest shares; later arrests still add photos")
+    cameras: bool = param(False, unit="bool",
+                          doc="cameras capture offences with the city's mean coverage everywhere (no placement by "
+                              "segregation x adoption); the camera count is unchanged")
+    attention: bool = param(False, unit="bool",
+                            doc="policing effort and patrol attention are the same per resident everywhere (no "
+                                "over-policing, no attention loop)")
+
+
+class Params(Node):
+    """The whole tree. ``Params()`` is the baseline; scenario files override leaves."""
+
+    run: Run = Run()
+    groups: Groups = Groups()
+    city: City = City()
+    network: Network = Network()
+    crime: Crime = Crime()
+    coverage: Coverage = Coverage()
+    fear: Fear = Fear()
+    adoption: Adoption = Adoption()
+    vendor: Vendor = Vendor()
+    departments: Departments = Departments()
+    requests: Requests = Requests()
+    recognition: RecognitionParams = RecognitionParams()
+    emotion: EmotionParams = EmotionParams()
+    gallery: Gallery = Gallery()
+    enforcement: Enforcement = Enforcement()
+    patrol: Patrol = Patrol()
+    loops: Loops = Loops()
+    neutral: Neutral = Neutral()
+
+    @model_validator(mode="after")
+    def _groups_known(self) -> Params:
+        keys = self.group_keys
+        e = self.enforcement
+        if e.reference_group not in keys:
+            raise ValueError(f"enforcement.reference_group = {e.reference_group!r} is not a group; groups: {list(keys)}")
+        missing = [k for k in keys if k not in GROUP_KEYS and k not in e.score_proxy]
+        if missing:
+            raise ValueError(f"groups {missing} have no recognition error rates: map them to census groups "
+                             f"in enforcement.score_proxy")
+        return self
+
+    @property
+    def group_keys(self) -> tuple[str, ...]:
+        return tuple(self.groups.shares)
