@@ -1,6 +1,6 @@
 """Figures of the educator city, from a snapshot (plain arrays; see
 :meth:`dashboard.educator.EducatorSession.snapshot`): the neighbourhood map and the
-running charts. Pure functions, styled with :func:`sim.output.figures.apply_style` and its
+running charts. Pure functions, styled with :func:`sim.output.style.apply_style` and its
 colour-blind-safe palette, like the charts of results.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.output.figures import FONT, PALETTE, TRUE_COLOUR, WRONG_COLOUR, apply_style
+from sim.output.style import FONT, PALETTE, TRUE_COLOUR, WRONG_COLOUR, apply_style
 from sim.core.groups import label as group_label
 
 LAYERS = {"coverage": ("Camera coverage", "share of street covered"),

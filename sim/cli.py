@@ -170,7 +170,7 @@ def validate(
 
 @app.command()
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="sweep spec (TOML): parameters, design, replicates, outputs")],
+    spec: Annotated[Path, typer.Argument(help="sweep spec (TOML file, or a shipped spec name): parameters, design, replicates, outputs")],
     store: Annotated[Path | None, typer.Option(help="sweep store folder (default results/sweeps/<name>)")] = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")] = None,
@@ -184,7 +184,7 @@ def sweep(
 
 @app.command()
 def sensitivity(
-    spec: Annotated[Path, typer.Argument(help="sensitivity spec (TOML): parameter ranges, samples, outputs")],
+    spec: Annotated[Path, typer.Argument(help="sensitivity spec (TOML file, or a shipped spec name such as assumptions_sobol): ranges, samples, outputs")],
     method: Annotated[str | None, typer.Option(help="sobol or morris (default: the spec's)")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder")] = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
@@ -408,7 +408,7 @@ def calibrate(
     from sim.experiments.targets import all_targets, format_value
 
     rows = all_targets()
-    t = Table(title="Calibration targets (shared/calibration/TARGETS.md)")
+    t = Table(title="Calibration targets (docs/sources.md)")
     for c in ("target", "source", "published", "model", "tolerance", "result"):
         t.add_column(c, overflow="fold")
     for r in rows:

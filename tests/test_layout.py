@@ -128,3 +128,62 @@ def test_nothing_points_outside_the_repository():
         if p.is_file() and "shared/" in p.read_text(encoding="utf-8"):
             found.append(str(p.relative_to(ROOT)))
     assert found == [], "these files cite ../shared, which a clone does not have: cite docs/sources.md"
+
+
+def test_mesa_4_ready_no_deprecated_mesa_api():
+    """Mesa 3.5 warns about APIs Mesa 4 removes (``seed=``, ``batch_run``, ``model.steps``,
+    ``mesa.space``, ``PropertyLayer``): a short run must raise none of them."""
+    import warnings
+
+    from sim.model import SurveillanceModel
+    from sim.policy.scenario import load
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = SurveillanceModel(load("educator").params, seed=1)
+        m.run(5)
+        assert m.resident(0).fear >= 0
+        m.city_departments.do("step")
+    mesa_warnings = [f"{w.category.__name__}: {w.message}" for w in caught
+                     if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning))
+                     and ("/mesa/" in w.filename.replace("\\", "/") or "mesa" in str(w.message).lower())]
+    assert mesa_warnings == [], "Mesa deprecations (removed in Mesa 4)"
+
+
+def test_no_deprecated_mesa_names_in_the_code():
+    banned = ("batch_run", "mesa.space", "PropertyLayer", "model.steps", "self.steps", "Model(seed")
+    hits = [f"{p.relative_to(ROOT)}: {b}" for p in (ROOT / "sim").rglob("*.py")
+            for b in banned if b in p.read_text(encoding="utf-8")]
+    assert hits == [], "APIs Mesa 4 removes"
+
+
+def test_readme_counts_of_sourced_and_assumed_numbers_come_from_the_tree():
+    import re
+
+    from sim.output.docs import provenance_counts
+
+    _, numbers, sourced = provenance_counts()
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"\((\d+) of (\d+) numbers\)", text)
+    assert quoted, "README should say how many numbers are assumptions, e.g. '(78 of 108 numbers)'"
+    assert all((int(a), int(n)) == (numbers - sourced, numbers) for a, n in quoted), \
+        f"README is stale: the tree has {numbers - sourced} assumptions of {numbers} numbers"
+
+
+def test_packaged_list_matches_the_package_folders():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for d in ("sim", "dashboard") for p in (ROOT / d).rglob("__init__.py")}
+    assert listed - {"sim.scenarios", "sim.scenarios.sweeps"} == found, "pyproject's packages list is out of date"
+
+
+def test_shipped_scenarios_and_sweep_specs_are_found_from_any_folder(tmp_path, monkeypatch):
+    from sim.experiments.sweep_spec import read_spec
+    from sim.policy.scenario import load
+
+    monkeypatch.chdir(tmp_path)
+    assert load("baseline").name == "baseline"
+    assert read_spec("threshold_review_grid").name == "threshold_review_grid"
+    assert read_spec("assumptions_sobol", kind="sensitivity").path.is_file()

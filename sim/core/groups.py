@@ -2,7 +2,7 @@
 
 The default keys follow the way published face-recognition error rates are reported (race
 by sex), so the recognition model can be calibrated group by group. Shares are US Census
-2019 population estimates; only the Black share (13.4%) is in TARGETS.md, the others are
+2019 population estimates; only the Black share (13.4%) is in docs/sources.md, the others are
 declared as assumptions with a range in :mod:`sim.params`.
 """
 

@@ -1,7 +1,7 @@
 """Machinery for the parameter tree: typed nodes whose leaves carry unit and provenance.
 
 Every number in survsim is declared with ``param(...)``: a default, a unit, and either a
-``source`` (a row of ``shared/calibration/TARGETS.md``) or an ``assumption`` range. The
+``source`` (a row of ``docs/sources.md``) or an ``assumption`` range. The
 tree itself lives in :mod:`sim.params`; this module only knows how to declare, walk and
 validate it.
 
@@ -42,7 +42,7 @@ def param(
         default: default value.
         unit: unit of the value ("1" for dimensionless, "bool" for switches).
         doc: one-line description shown by ``survsim params`` and in error messages.
-        source: citation from TARGETS.md when the value is calibrated or sourced.
+        source: citation from docs/sources.md when the value is calibrated or sourced.
         assumption: plausible (low, high) range when the value is an assumption.
         ge, le: hard validity bounds enforced when a scenario sets the value.
     """

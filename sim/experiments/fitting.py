@@ -1,4 +1,4 @@
-"""Offline fits of model parameters to TARGETS.md figures (run by hand, not at import).
+"""Offline fits of model parameters to docs/sources.md figures (run by hand, not at import).
 
 The fitted values are stored as defaults in :mod:`sim.params` with the figures they were
 fitted to as their source; :mod:`sim.experiments.targets` checks the stored defaults still reproduce

@@ -38,7 +38,8 @@ from plotly.subplots import make_subplots
 from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME
 from sim.output.results import git_commit, version
-from sim.experiments.sweep import Plan, Spec, SweepReport, atomic_write, count, execute, load_index, plan, read_spec
+from sim.experiments.sweep import Plan, Spec, SweepReport, count, execute, load_index, plan, read_spec
+from sim.experiments.sweep_store import atomic_write
 
 METHODS = ("sobol", "morris")
 COLUMNS = {"sobol": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],

@@ -7,11 +7,11 @@ from how precise each published figure is.
 
 from __future__ import annotations
 
-
 from collections.abc import Sequence
 
 from sim.experiments.fitting import (ADOPTION_DAY, ADOPTION_SHARE, BLACK_ARREST_SHARE, black_arrest_share, camera_share,
-                         partners)
+                                     partners)
+from sim.output.validation_page import format_value
 from sim.recognition import TargetCheck, recognition_targets
 from sim.policy.scenario import load
 
@@ -43,10 +43,6 @@ def model_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
 
 def all_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
     return model_targets(seeds) + recognition_targets()
-
-
-def format_value(x: float) -> str:
-    return f"{x:.3g}" if abs(x) < 1e4 else f"{x:,.0f}"
 
 
 __all__ = ["TargetCheck", "all_targets", "model_targets", "format_value"]

@@ -1,7 +1,7 @@
 """Crime: actual offences, which of them cameras capture, and which police learn of.
 
 Offences come in the types of :mod:`sim.core.offences` (petty theft, vehicle theft, burglary,
-violent crime), each with its own rate, reporting and clearance. Rates in TARGETS.md are
+violent crime), each with its own rate, reporting and clearance. Rates in docs/sources.md are
 *recorded* crime; actual crime is recorded / (reporting x recording). Offenders are drawn from the neighbourhood's residents with equal offending
 rates across groups unless ``groups.offending_ratio`` says otherwise (an explicit,
 changeable assumption). A camera capture raises the chance an offence is reported.

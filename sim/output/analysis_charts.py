@@ -25,7 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.core.errors import InputError
-from sim.output.figures import AXIS_ROOM, LINE_PX, NEUTRAL, PALETTE, TRUE_COLOUR, WRONG_COLOUR, apply_style, caption
+from sim.output.style import AXIS_ROOM, LINE_PX, NEUTRAL, PALETTE, TRUE_COLOUR, WRONG_COLOUR, apply_style, caption
 from sim.core.groups import CENSUS_SHARES, GROUP_KEYS, REFERENCE_GROUP, label as group_label
 
 HEIGHT = 700                 # px; the width follows the page (exports: 1100-1200 px)
@@ -436,7 +436,7 @@ def _overrides(meta: dict[str, Any]) -> str:
 
 
 def _caption_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    """The manifest's keys under the names :func:`sim.output.figures.caption` reads."""
+    """The manifest's keys under the names :func:`sim.output.style.caption` reads."""
     return {"replicates": meta.get("replicates", "?"), "seed": meta.get("seed", "?"),
             "replicate_seeds": meta.get("replicate_seeds", []),
             "version": meta.get("survsim_version", meta.get("version", "?")), "git_commit": meta.get("git_commit"),

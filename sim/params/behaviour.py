@@ -61,7 +61,7 @@ class Adoption(Node):
                                        "neighbourhood in over-policed categories, centred on the city mean: lower "
                                        "incomes and home-ownership where segregation put those groups (camera "
                                        "placement = segregation x adoption; ~0.55 from the 2019 Black/white "
-                                       "home-ownership ratio, not in TARGETS.md)",
+                                       "home-ownership ratio, not in docs/sources.md)",
                                    assumption=(0.0, 1.6))
     price_sensitivity_sd: float = param(0.5, unit="log-sd", ge=0, le=3,
                                         doc="spread of price sensitivity (lognormal, mean 1)", assumption=(0.2, 1.0))

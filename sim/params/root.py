@@ -1,7 +1,7 @@
 """The parameter tree: every number the model uses, with unit and provenance, in one place.
 
 Each leaf says where its value comes from: ``source=`` names a row of
-``shared/calibration/TARGETS.md`` (or a fit to it), ``assumption=(low, high)`` declares a
+``docs/sources.md`` (or a fit to it), ``assumption=(low, high)`` declares a
 plausible range. ``survsim params`` lists them all. Scenario files override leaves by
 their dotted path (``city.segregation = 0.7``); validation rejects unknown keys, wrong
 types and values outside ``ge``/``le``.

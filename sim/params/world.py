@@ -22,7 +22,7 @@ class Groups(Node):
     shares: dict[str, float] = param(
         CENSUS_SHARES, unit="share of residents",
         doc="demographic groups and their population shares (normalised to sum 1)",
-        source="US Census 2019 (Black 13.4% per TARGETS.md); other race shares assumption +/-2pp")
+        source="US Census 2019 (Black 13.4% per docs/sources.md); other race shares assumption +/-2pp")
     offending_ratio: dict[str, float] = param(
         {}, unit="ratio to the mean", doc="offending rate of a group relative to others (missing = 1: equal)",
         assumption=(1.0, 1.0))
@@ -91,7 +91,7 @@ class Crime(Node):
                                     doc="recorded violent crime rate", source="FBI CIUS 2019", le=100_000)
     petty_theft_share: float = param(0.734, unit="share of recorded property crime", ge=0, le=1,
                                      doc="larceny-theft (incl. package theft) in recorded property crime; FBI CIUS 2019 "
-                                         "Table 1 gives 73.4% (not in calibration/TARGETS.md)",
+                                         "Table 1 gives 73.4% (not in docs/sources.md)",
                                      assumption=(0.65, 0.80))
     burglary_share: float = param(0.161, unit="share of recorded property crime", ge=0, le=1,
                                   doc="burglary in recorded property crime (vehicle theft is the rest); FBI CIUS 2019 "

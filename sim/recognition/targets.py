@@ -1,6 +1,6 @@
 """Published targets for the recognition model and the check that the model meets them.
 
-The figures are rows of ``shared/calibration/TARGETS.md``. Model values are analytic
+The figures are rows of ``docs/sources.md``. Model values are analytic
 expectations (no Monte Carlo noise), so a check passes or fails deterministically.
 
 Example:
