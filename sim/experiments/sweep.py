@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiments.distributed import executor
+from sim.experiments.distributed import check_address, executor
 from sim.core.errors import InputError
 from sim.params import Params
 from sim.experiments.runner import run_replicate
@@ -86,6 +86,8 @@ def execute(p: Plan, store: str | Path, workers: int = 1, scheduler: str | None 
     t0 = time.perf_counter()
     if not scheduler and (not isinstance(workers, int) or workers < 1):
         raise InputError(f"--workers = {workers!r}: must be an integer >= 1")
+    if scheduler:
+        check_address(scheduler)  # before the store is created
     done = open_store(p, store, flag)
     todo = [r for r in p.runs if r.id not in done]
     ran = 0

@@ -25,6 +25,8 @@ from sim.core.errors import InputError
 
 MARKER = ".survsim"
 KINDS = ("results", "cache", "sweep store", "sensitivity")
+WHAT = {"results": "survsim results folder", "cache": "survsim cache", "sweep store": "sweep store",
+        "sensitivity": "survsim sensitivity folder"}
 # Temporary names carry the writer's pid: ".<name>.tmp-<pid>-<8 hex>" (older versions: no pid).
 _TMP = re.compile(r"\.tmp-(?:(\d+)-)?[0-9a-f]{8}$")
 _LEGACY_RUN = re.compile(r"^\.tmp-p\d+-r\d+-[0-9a-f]{8}$")  # sweep run temporaries before pids
@@ -67,8 +69,8 @@ def check_folder(path: Path, flag: str, kind: str = "results") -> None:
                 raise InputError(f"{flag} {path}: exists and is not a folder; {allowed}")
             found = marker_kind(path)
             if found is None and any(path.iterdir()) and not (kind == "cache" and _only_entries(path)):
-                raise InputError(f"{flag} {path}: exists and is not a survsim results folder (no {MARKER} "
-                                 f"marker), so survsim will not write into it or replace it; {allowed}")
+                raise InputError(f"{flag} {path}: exists and is not a {WHAT[kind]} (no {MARKER} marker), so "
+                                 f"survsim will not write into it or replace it; {allowed}")
             if found is not None and found != kind:
                 raise InputError(f"{flag} {path}: holds a survsim {found}, not {kind}; {allowed}")
     except OSError as e:

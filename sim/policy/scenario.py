@@ -53,8 +53,8 @@ def check_name(value: str, where: str, field: str = "name") -> str:
     digit, at most 100 characters (so never '', '.', '..', a path or a NUL)."""
     if not isinstance(value, str) or not NAME.fullmatch(value):
         raise InputError(f"{where}: field {field!r} = {value!r}: must be a name of 1-100 letters, digits, "
-                         "'_', '-' or '.', starting with a letter or digit (it names the results folder; "
-                         "not a path)")
+                         "'_', '-' or '.', starting with a letter or digit (it names a folder, "
+                         "results/<name>: not a path)")
     return value
 
 
