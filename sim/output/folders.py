@@ -75,9 +75,9 @@ def check_folder(path: Path, flag: str, kind: str = "results") -> None:
                 raise InputError(f"{flag} {path}: holds a survsim {found}, not {kind}; {allowed}")
     except OSError as e:
         raise InputError(f"{flag} {path}: cannot be read ({e.strerror}); {allowed}") from None
-    _probe(path.parent if not path.is_dir() else path, flag, path)
-    if path.is_dir():
-        _probe(path.parent, flag, path)  # replacing it renames it in its parent
+    _probe(path if path.is_dir() else path.parent, flag, path)
+    if path.is_dir() and kind == "results":
+        _probe(path.parent, flag, path)  # results are replaced whole: renamed in their parent
 
 
 def _only_entries(cache: Path) -> bool:

@@ -173,7 +173,7 @@ def atomic_folder(out: Path, kind: str = "results", flag: str = "--out") -> Iter
             os.replace(out, old)
         os.replace(tmp, out)
         if old is not None:
-            shutil.rmtree(old)
+            old.unlink() if old.is_symlink() else shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
