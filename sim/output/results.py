@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME, METRICS, catalogue
 from sim.output.folders import MARKER, DataWarning, check_folder, clean_leftovers, marker_kind, write_marker
 
