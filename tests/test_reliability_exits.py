@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -291,11 +290,15 @@ def test_interrupt_exits_cleanly_and_ends_workers(tmp_path, command, sig):
 
 
 @linux
-def test_interrupted_sweep_exits_143_and_ends_workers(tmp_path):
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_interrupted_sweep_or_sensitivity_exits_143_and_ends_workers(tmp_path, command):
     spec = tmp_path / "s.toml"
-    spec.write_text('name = "s"\nreplicates = 4\n[overrides]\n"run.days" = 3650\n"city.n_residents" = 20000\n'
-                    '[parameters]\n"recognition.threshold" = [0.8, 0.9]\n[outputs]\ncameras = "final"\n')
-    proc, kids = start(["sweep", str(spec), "--workers", "2", "--store", str(tmp_path / "st")], tmp_path)
+    head = 'name = "s"\nreplicates = 4\n' + ('samples = 2\n' if command == "sensitivity" else "")
+    axis = "{ low = 0.8, high = 0.95 }" if command == "sensitivity" else "[0.8, 0.9]"
+    spec.write_text(head + '[overrides]\n"run.days" = 3650\n"city.n_residents" = 20000\n'
+                    f'[parameters]\n"recognition.threshold" = {axis}\n[outputs]\ncameras = "final"\n')
+    where = "--store" if command == "sweep" else "--out"
+    proc, kids = start([command, str(spec), "--workers", "2", where, str(tmp_path / "st")], tmp_path)
     proc.send_signal(signal.SIGTERM)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "Traceback" not in stderr and "resume" in stderr, stderr
