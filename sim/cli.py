@@ -6,6 +6,8 @@ the value and what is allowed, and exits with code 2 before anything is written.
 
 from __future__ import annotations
 
+import functools
+import signal
 import sys
 import time
 from pathlib import Path
@@ -14,10 +16,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sim.core.errors import InputError
+from sim.experiments.process import DelayedProgress as _DelayedProgress
+from sim.experiments.process import Interrupted, check_port, install_handlers
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
@@ -26,40 +29,15 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 out = Console(width=None if sys.stdout.isatty() else 160)
 
 
-class DelayedProgress:
-    """A progress bar that appears only once a run has taken longer than ``delay`` s."""
-
-    def __init__(self, total: int, label: str, delay: float = 1.0):
-        self.total, self.label, self.delay = total, label, delay
-        self.t0 = time.monotonic()
-        self.done = 0
-        self.bar: Progress | None = None
-
-    def __call__(self, n: int) -> None:
-        self.done += n
-        if self.bar is None and time.monotonic() - self.t0 > self.delay and err.is_terminal:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                                TimeRemainingColumn(), console=err, transient=True)
-            self.task = self.bar.add_task(self.label, total=self.total, completed=self.done)
-            self.bar.start()
-        elif self.bar is not None:
-            self.bar.update(self.task, completed=self.done)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def __enter__(self) -> DelayedProgress:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+# A progress bar on stderr that appears only once a run has taken longer than a second.
+DelayedProgress = functools.partial(_DelayedProgress, console=err)
 
 
-def _check_out(out_dir: Path) -> None:
-    """Refuse before running anything: an existing folder that survsim did not write."""
-    if out_dir.exists() and not (out_dir / "manifest.json").is_file():
-        raise InputError(f"--out {out_dir}: exists and is not a survsim results folder; choose another")
+def _check_out(out_dir: Path, flag: str = "--out", kind: str = "results") -> None:
+    """Before any run: refuse a folder survsim did not write or cannot write (exit 2)."""
+    from sim.output.folders import check_folder
+
+    check_folder(out_dir, flag, kind)
 
 
 def fail(e: InputError) -> None:
@@ -123,6 +101,7 @@ def compare(
 
         loaded = [sim.load(n, overrides(days, residents)) for n in dict.fromkeys([baseline, *names])]
         _check_out(out_dir)
+        _check_out(cache, "--cache", "cache")
         total = replicates * sum(s.params.run.days for s in loaded)
         t0 = time.monotonic()
         with DelayedProgress(total, f"{len(loaded)} scenarios x {replicates} replicates") as progress:
@@ -162,6 +141,7 @@ def validate(
     from sim.experiments.validation import validate as run_validation
 
     try:
+        _check_out(out_dir)
         path = run_validation(out_dir, replicates=replicates, seed=seed)
     except InputError as e:
         fail(e)
@@ -319,9 +299,9 @@ def _resumable(status, label: str, work) -> None:
         with DelayedProgress(max(status().missing, 1), label) as bar:
             try:
                 report = work(bar)
-            except KeyboardInterrupt:
+            except (KeyboardInterrupt, Interrupted) as e:
                 err.print("interrupted; finished runs are stored: run the same command to resume")
-                raise typer.Exit(code=130) from None
+                raise typer.Exit(code=getattr(e, "code", 130)) from None
     except InputError as e:
         fail(e)
     out.print(str(report), highlight=False)
@@ -336,6 +316,10 @@ def dashboard(
     debug: Annotated[bool, typer.Option(help="Dash debug mode (never on a shared machine)")] = False,
 ) -> None:
     """Serve the dashboard: compare scenarios, what-if runs, educator mode, calibration."""
+    try:
+        check_port(host, port)
+    except InputError as e:
+        fail(e)
     from dashboard.app import main as serve
 
     serve(host=host, port=port, results=results, debug=debug, workers=workers)
@@ -424,11 +408,16 @@ def calibrate(
 
 
 def main() -> None:
+    """Entry point: exit 2 for bad input, 130/143 after SIGINT/SIGTERM; never a traceback."""
+    install_handlers(lambda message: err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False))
     try:
         app()
     except InputError as e:  # raised outside a command's own handler
         err.print(f"error: {e}")
         sys.exit(2)
+    except (Interrupted, KeyboardInterrupt) as e:
+        err.print(f"interrupted ({signal.Signals(getattr(e, 'code', 130) - 128).name}); nothing half-written kept")
+        sys.exit(getattr(e, "code", 130))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME
 from sim.params import Params
-from sim.output.results import Results, git_commit, load_results, version
+from sim.output.results import DataWarning, Results, git_commit, version
+from sim.experiments.cache import CacheError, code_fingerprint, discard_entry, prepare_cache, read_cached
 from sim.experiments.runner import overrides, run
 from sim.policy.scenario import Scenario, load
 
@@ -48,24 +50,31 @@ KEY_ASSUMPTIONS = tuple(key_assumptions(Params()))  # the defaults' footer (pref
 
 
 def cache_key(sc: Scenario, seed: int, replicates: int) -> str:
-    """What determines a run: parameters, policies, seeds, model version (not names)."""
+    """What determines a run: parameters, policies, seeds, model version and the model's
+    source code (:func:`code_fingerprint`), not names."""
     data = {"params": sc.params.model_dump(mode="json"), "policies": list(sc.policies), "seed": seed,
-            "replicates": replicates, "version": version()}
+            "replicates": replicates, "version": version(), "code": code_fingerprint()}
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
 def run_cached(sc: Scenario, replicates: int, seed: int, workers: int, cache: Path | None,
                progress: Callable[[int], None] | None) -> Results:
+    """The scenario's results from the cache if a verified entry is there, else run and
+    store them; an entry that fails verification is rebuilt with a warning."""
     folder = cache / cache_key(sc, seed, replicates) if cache else None
-    if folder is not None and (folder / "manifest.json").is_file():
-        manifest, ts = load_results(folder)
-        ts["scenario"] = pd.Categorical([sc.name] * len(ts))
-        if progress is not None:
-            progress(replicates * sc.params.run.days)
-        return Results(sc, seed, manifest["replicate_seeds"], ts)
+    if folder is not None and folder.exists():
+        try:
+            res = read_cached(folder, sc, seed, replicates)
+            if progress is not None:
+                progress(replicates * sc.params.run.days)
+            return res
+        except CacheError as e:
+            warnings.warn(f"cache entry {folder} is unusable ({e}); running it again", DataWarning, stacklevel=2)
+            discard_entry(folder)
     res = run(sc, replicates=replicates, seed=seed, workers=workers, progress=progress)
     if folder is not None:
-        res.save(folder)
+        prepare_cache(cache)
+        res.save(folder, flag="--cache")  # atomic: the entry appears whole, with survsim's marker
     return res
 
 

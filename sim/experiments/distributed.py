@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -30,6 +34,63 @@ from sim.core.errors import InputError
 
 CONNECT_TIMEOUT = 10   # seconds to reach a scheduler
 WORKER_TIMEOUT = 60    # seconds to wait for a first worker to join
+ORPHAN_POLL = 0.5      # seconds between a worker's checks that its parent is alive
+STOP_GRACE = 2.0       # seconds a worker gets to end after SIGTERM before SIGKILL
+
+
+def worker_init(parent: int) -> None:
+    """Initializer of every local worker process.
+
+    Ctrl-C reaches the whole terminal process group: the parent handles it and ends its
+    workers, so workers ignore SIGINT (no second traceback per worker). A worker also exits
+    as soon as its parent is gone, even after SIGKILL of the parent (which no handler sees):
+    on Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); everywhere a
+    daemon thread notices the parent changed (the worker was re-parented) and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="survsim-orphan-watch", daemon=True).start()
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the watch thread does it
+        pass
+
+
+def local_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` clean local processes (spawn) that end with their parent."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=worker_init, initargs=(os.getpid(),))
+
+
+def stop_pool(ex: ProcessPoolExecutor) -> None:
+    """Drop queued runs and end running ones now (after an interrupt or error): a run
+    cannot be resumed midway, and waiting for it would keep the user waiting for minutes."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError):
+            p.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
 
 
 class Pool:
@@ -63,7 +124,7 @@ class Pool:
         """Drop queued runs (after an interrupt or error); running ones are abandoned."""
         if self._ex is not None:
             if isinstance(self._ex, ProcessPoolExecutor):
-                self._ex.shutdown(wait=False, cancel_futures=True)
+                stop_pool(self._ex)
             else:
                 self._ex.shutdown(wait=False)
 
@@ -84,7 +145,7 @@ def executor(workers: int = 1, scheduler: str | None = None) -> Iterator[Pool]:
     if workers == 1:
         yield Pool(None, 1, "in this process")
         return
-    ex = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+    ex = local_pool(workers)
     pool = Pool(ex, workers, f"on {workers} local processes")
     try:
         yield pool
@@ -101,9 +162,10 @@ def _dask(scheduler: str) -> Iterator[Pool]:
     except ImportError:
         raise InputError(f"--scheduler {scheduler}: needs the Dask distributed package; "
                          "pip install 'dask[distributed]'") from None
+    check_address(scheduler)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError) as e:
+    except (OSError, TimeoutError, ValueError, TypeError) as e:
         raise InputError(f"--scheduler {scheduler}: cannot connect ({e}). Start one with `dask scheduler` "
                          "and give its address, e.g. tcp://10.0.0.5:8786") from None
     try:
@@ -123,6 +185,34 @@ def _dask(scheduler: str) -> Iterator[Pool]:
             raise
     finally:
         client.close()
+
+
+def check_address(scheduler: str) -> None:
+    """A scheduler address that parses and (for TCP) answers, checked before a Dask client
+    is made: a client that fails to connect blocks for its timeout twice and prints a
+    traceback when it is collected."""
+    import socket
+
+    from distributed.comm.addressing import get_address_host_port, parse_address
+    from distributed.comm.registry import get_backend
+
+    example = "give one like tcp://10.0.0.5:8786"
+    if not isinstance(scheduler, str) or "\0" in scheduler or any(c.isspace() for c in scheduler):
+        raise InputError(f"--scheduler {scheduler!r}: not an address; {example}")
+    try:
+        scheme, _ = parse_address(scheduler)
+        get_backend(scheme)
+        host, port = get_address_host_port(scheduler)
+    except (ValueError, TypeError) as e:
+        raise InputError(f"--scheduler {scheduler}: not an address ({e}); {example}") from None
+    if not host or not 1 <= int(port) <= 65535:
+        raise InputError(f"--scheduler {scheduler}: needs a host and a port from 1 to 65535; {example}")
+    if scheme in ("tcp", "tls"):
+        try:
+            socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+        except (OSError, UnicodeError) as e:
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({e}). Start one with `dask scheduler` "
+                             f"and give its address, e.g. tcp://10.0.0.5:8786") from None
 
 
 def worker_version() -> str:

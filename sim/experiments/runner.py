@@ -7,9 +7,7 @@ JSON data, rebuild them and return arrays, so nothing depends on which process r
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,9 +123,12 @@ def run(scenario: str | Path | Scenario = "baseline", replicates: int = 1, seed:
     if workers == 1 or replicates == 1:
         outputs = [run_replicate(params, s, progress, sc.policies) for s in seeds]
     else:
-        # spawn: workers start clean (no inherited state), as they would on another machine
-        with ProcessPoolExecutor(max_workers=min(workers, replicates), mp_context=mp.get_context("spawn")) as ex:
-            futures = [ex.submit(run_replicate, params, s, None, sc.policies) for s in seeds]
+        from sim.experiments.distributed import executor
+
+        # spawn: workers start clean (no inherited state), as they would on another machine;
+        # on an interrupt or error they are ended, and they end if this process is killed
+        with executor(min(workers, replicates)) as pool:
+            futures = [pool.submit(run_replicate, params, s, None, sc.policies) for s in seeds]
             outputs = []
             for f in futures:
                 outputs.append(f.result())

@@ -37,7 +37,7 @@ from plotly.subplots import make_subplots
 
 from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME
-from sim.output.results import git_commit, version
+from sim.output.results import check_folder, clean_leftovers, git_commit, marker_kind, version, write_marker
 from sim.experiments.sweep import Plan, Spec, SweepReport, count, execute, load_index, plan, read_spec
 from sim.experiments.sweep_store import atomic_write
 
@@ -148,8 +148,13 @@ def sensitivity(spec_path: str | Path, out_dir: str | Path | None = None, method
     job = _Job.make(spec_path, out_dir, method)
     runs: list[SweepReport] = []
 
+    job.out.mkdir(parents=True, exist_ok=True)
+    if marker_kind(job.out) is None:
+        write_marker(job.out, "sensitivity")
+    clean_leftovers(job.out)
+
     def model(X: np.ndarray) -> dict[str, np.ndarray]:
-        runs.append(execute(job.plan(X), job.store, workers, scheduler, progress))
+        runs.append(execute(job.plan(X), job.store, workers, scheduler, progress, flag="--out"))
         names = [o.name for o in job.spec.outputs]
         means = load_index(job.store).groupby("point")[names].mean().reindex(range(len(X)))
         return {name: means[name].to_numpy(float) for name in names}
@@ -164,7 +169,8 @@ def sensitivity(spec_path: str | Path, out_dir: str | Path | None = None, method
 def status(spec_path: str | Path, out_dir: str | Path | None = None, method: str | None = None) -> SweepReport:
     """Counts of stored and missing model runs (e.g. for a progress bar), without running."""
     job = _Job.make(spec_path, out_dir, method)
-    return count(job.plan(sample(job.problem, job.method, job.spec.samples, job.spec.seed, job.levels)), job.store)
+    return count(job.plan(sample(job.problem, job.method, job.spec.samples, job.spec.seed, job.levels)), job.store,
+                 flag="--out")
 
 
 @dataclass(frozen=True)
@@ -188,6 +194,8 @@ class _Job:
             need = "a power of 2 (e.g. 16, 32, 64)" if method == "sobol" else "an integer >= 2 (trajectories)"
             raise InputError(f"{spec.path}: field 'samples' = {n!r}: {method} needs {need}")
         out = Path(out_dir) if out_dir is not None else Path("results") / "sensitivity" / spec.name
+        if not (marker_kind(out) is None and any(out.glob("runs_*/sweep.json"))):  # else made before markers
+            check_folder(out, "--out", "sensitivity")
         problem = Problem(tuple(a.path for a in spec.axes), tuple((a.low, a.high) for a in spec.axes))
         return cls(spec, method, spec.levels or MORRIS_LEVELS, problem, out)
 

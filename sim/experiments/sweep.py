@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiments.distributed import executor
+from sim.experiments.distributed import check_address, executor
 from sim.core.errors import InputError
 from sim.params import Params
 from sim.experiments.runner import run_replicate
@@ -80,13 +80,15 @@ def run_task(params: dict[str, Any], seed: int, policies: tuple[dict, ...], outp
 
 
 def execute(p: Plan, store: str | Path, workers: int = 1, scheduler: str | None = None,
-            progress: Callable[[int], None] | None = None) -> SweepReport:
+            progress: Callable[[int], None] | None = None, flag: str = "--store") -> SweepReport:
     """Run what the store lacks of plan ``p`` and rebuild its index."""
     store = Path(store)
     t0 = time.perf_counter()
     if not scheduler and (not isinstance(workers, int) or workers < 1):
         raise InputError(f"--workers = {workers!r}: must be an integer >= 1")
-    done = open_store(p, store)
+    if scheduler:
+        check_address(scheduler)  # before the store is created
+    done = open_store(p, store, flag)
     todo = [r for r in p.runs if r.id not in done]
     ran = 0
     where = ""
@@ -151,9 +153,10 @@ def status(spec_path: str | Path, store: str | Path | None = None) -> SweepRepor
     return count(p, default_store(p.spec) if store is None else Path(store))
 
 
-def count(p: Plan, store: Path) -> SweepReport:
-    """How much of plan ``p`` is in ``store`` (InputError if the store is another plan's)."""
-    done = stored(store) if check_store(p, store) else set()
+def count(p: Plan, store: Path, flag: str = "--store") -> SweepReport:
+    """How much of plan ``p`` is in ``store`` (InputError if the store is another plan's,
+    not survsim's, or cannot be written)."""
+    done = stored(store) if check_store(p, store, flag) else set()
     return SweepReport(p.spec.name, store, len(p.runs), len({r.id for r in p.runs} & done), 0, 0.0)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME, METRICS
 from sim.params import Params
 from sim.core.paramtree import Leaf, leaves
-from sim.policy.scenario import SWEEP_DIR, Scenario, find, load, merge, read_toml, validate
+from sim.policy.scenario import SWEEP_DIR, Scenario, check_name, find, load, merge, read_toml, validate
 
 
 COMMON_KEYS = ("name", "description", "scenario", "samples", "levels", "replicates", "seed",
@@ -42,6 +41,13 @@ OUT_COLUMNS = ["output", "metric", "statistic", "group", "value"]
 
 RUN_COLUMNS = ["point", "replicate", "seed"]
 
+
+# Upper bounds that keep a spec from asking for more than a machine can plan: every point
+# is validated and listed before any run (a few ms each), every run kept on disk.
+MAX_REPLICATES = 10_000
+MAX_SAMPLES = 100_000
+MAX_POINTS = 50_000
+MAX_RUNS = 200_000
 
 METRIC_INDEX = {m.name: i for i, m in enumerate(METRICS)}
 _LEAVES: dict[str, Leaf] = {leaf.path: leaf for leaf in leaves(Params())}
@@ -122,17 +128,17 @@ def read_spec(path: str | Path, kind: str = "sweep") -> Spec:
     for key in ("parameters", "outputs", "overrides"):
         if not isinstance(raw.get(key, {}), dict):
             raise InputError(f"{where}: field {key!r} must be a table ([{key}])")
-    name = _get(raw, "name", str, where, path.stem)
-    if not re.fullmatch(r"[\w.-]+", name):
-        raise InputError(f"{where}: field 'name' = {name!r}: use letters, digits, '_', '-' and '.' (it names a folder)")
+    name = check_name(_get(raw, "name", str, where, path.stem), where,
+                      "name" if "name" in raw else "name (from the file name)")
+    scenario_name = _get(raw, "scenario", str, where, "baseline")
     try:
-        scenario = find(_get(raw, "scenario", str, where, "baseline"), relative_to=path)
+        scenario = find(scenario_name, relative_to=path)
     except InputError as e:
         raise InputError(f"{where}: field {e}") from None
-    replicates = _get(raw, "replicates", int, where, 1, lo=1)
-    seed = _get(raw, "seed", int, where, 0, lo=0)
-    samples = _get(raw, "samples", int, where, None, lo=1)
-    levels = _get(raw, "levels", int, where, None, lo=2)
+    replicates = _get(raw, "replicates", int, where, 1, lo=1, hi=MAX_REPLICATES)
+    seed = _get(raw, "seed", int, where, 0, lo=0, hi=2**63 - 1)
+    samples = _get(raw, "samples", int, where, None, lo=1, hi=MAX_SAMPLES)
+    levels = _get(raw, "levels", int, where, None, lo=2, hi=MAX_POINTS)
     if kind == "sweep":
         design = _get(raw, "design", str, where, "grid")
         if design not in DESIGNS:
@@ -153,6 +159,7 @@ def read_spec(path: str | Path, kind: str = "sweep") -> Spec:
     clash = [o.name for o in outputs if o.name in RUN_COLUMNS or o.name in {a.path for a in axes}]
     if clash:
         raise InputError(f"{where}: [outputs] {clash[0]!r}: the name is taken by a run column or a parameter")
+    _check_size(where, kind, design, axes, samples, replicates)
     return Spec(path, kind, name, _get(raw, "description", str, where, ""), scenario, base, overrides, axes,
                 design, samples, levels, replicates, seed, outputs, raw)
 
@@ -165,12 +172,35 @@ def _known(table: dict, allowed: Sequence[str], where: str, what: str) -> None:
             raise InputError(f"{where}: unknown {what} {key!r}.{did} Allowed: {', '.join(allowed)}")
 
 
-def _get(raw: dict, key: str, typ: type, where: str, default: Any, lo: int | None = None) -> Any:
+def _check_size(where: str, kind: str, design: str, axes: Sequence[Axis], samples: int | None,
+                replicates: int) -> None:
+    """Refuse a spec whose plan exceeds :data:`MAX_POINTS` points or :data:`MAX_RUNS` runs
+    before anything is built (a grid's size is a product; Sobol' needs N(D+2) points)."""
+    d = len(axes)
+    if kind == "sweep":
+        points = samples if design == "lhs" else int(np.prod([len(a.grid()) if a.values is not None else a.levels
+                                                               for a in axes], dtype=object))
+        how = "samples" if design == "lhs" else "the grid (product of levels and lists)"
+    elif design == "sobol":
+        points, how = (samples or 0) * (d + 2), f"samples x (parameters + 2) = {samples} x {d + 2}"
+    else:
+        points, how = (samples or 0) * (d + 1), f"samples x (parameters + 1) = {samples} x {d + 1}"
+    if points > MAX_POINTS:
+        raise InputError(f"{where}: {how} gives {points:,} points; allowed: at most {MAX_POINTS:,}")
+    if points * replicates > MAX_RUNS:
+        raise InputError(f"{where}: {points:,} points x {replicates:,} replicates = {points * replicates:,} runs; "
+                         f"allowed: at most {MAX_RUNS:,}")
+
+
+def _get(raw: dict, key: str, typ: type, where: str, default: Any, lo: int | None = None,
+         hi: int | None = None) -> Any:
     if key not in raw:
         return default
     v = raw[key]
-    if not isinstance(v, typ) or isinstance(v, bool) or (lo is not None and v < lo):
-        need = "a string" if typ is str else f"an integer >= {lo}"
+    if (not isinstance(v, typ) or isinstance(v, bool) or (lo is not None and v < lo)
+            or (hi is not None and v > hi) or (typ is str and "\0" in v)):
+        need = ("a string without NUL" if typ is str else f"an integer from {lo:,} to {hi:,}" if hi is not None
+                else f"an integer >= {lo}")
         raise InputError(f"{where}: field {key!r} = {v!r}: must be {need}")
     return v
 
@@ -213,8 +243,8 @@ def _axis(path: str, v: Any, scenario: Path, overrides: dict, levels: int | None
         if design == "grid" and n is None:
             raise InputError(f"{at}: a range in a grid needs 'levels' (here or at the top of the spec), "
                              "or give a list of values")
-        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 2):
-            raise InputError(f"{at}: levels = {n!r}: must be an integer >= 2")
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= MAX_POINTS):
+            raise InputError(f"{at}: levels = {n!r}: must be an integer from 2 to {MAX_POINTS:,}")
         axis = Axis(path, low=float(low), high=float(high), levels=n, integer=integer)
         checks = [low, high]
     else:

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.output.results import git_commit, version
+from sim.output.results import DataWarning, check_folder, clean_leftovers, git_commit, marker_kind, version, write_marker
 from sim.core.streams import replicate_seeds
 from sim.experiments.sweep_spec import RUN_COLUMNS, OUT_COLUMNS, Spec, scenario_with
 
@@ -117,11 +118,13 @@ class SweepReport:
                 f"{self.missing} missing, {self.total} in all ({self.seconds:.1f} s) -> {self.store / 'index.parquet'}")
 
 
-def open_store(p: Plan, store: Path) -> set[str]:
-    """Create the store or check it belongs to this plan; return the ids of stored runs."""
+def open_store(p: Plan, store: Path, flag: str = "--store") -> set[str]:
+    """Create the store or check it belongs to this plan; return the ids of stored runs
+    that read back whole (a damaged run is removed with a warning, so it runs again)."""
     meta = store / "sweep.json"
-    if not check_store(p, store):
+    if not check_store(p, store, flag):
         store.mkdir(parents=True, exist_ok=True)
+        write_marker(store, "sweep store")
         shutil.copyfile(p.spec.path, store / "spec.toml")
         atomic_write(store / "plan.parquet", lambda f: p.table().to_parquet(f, index=False))
         info = {"name": p.spec.name, "kind": p.spec.kind, "key": p.key, "spec": p.spec.raw,
@@ -129,23 +132,54 @@ def open_store(p: Plan, store: Path) -> set[str]:
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "survsim_version": version(), "git_commit": git_commit()}
         atomic_write(meta, lambda f: f.write_text(json.dumps(info, indent=2, default=str)))
+    elif marker_kind(store) is None:  # made before stores had the marker; its key proved it ours
+        write_marker(store, "sweep store")
     runs = store / "runs"
     runs.mkdir(exist_ok=True)
-    for tmp in runs.glob(".tmp-*"):  # left by a killed sweep: never renamed, so never counted
-        shutil.rmtree(tmp, ignore_errors=True)
+    # left by a killed sweep (never renamed, so never counted); a running sweep's are kept
+    clean_leftovers(runs)
+    clean_leftovers(store)
+    for run_id in sorted(stored(store)):
+        problem = damaged(runs / run_id)
+        if problem:
+            warnings.warn(f"sweep run {run_id} in {store} is damaged ({problem}); running it again",
+                          DataWarning, stacklevel=2)
+            shutil.rmtree(runs / run_id, ignore_errors=True)
     return stored(store)
 
 
-def check_store(p: Plan, store: Path) -> bool:
-    """True if ``store`` is this plan's store, False if it is new; InputError otherwise."""
+def damaged(folder: Path) -> str:
+    """Why a stored run folder cannot be read back ("" if it can)."""
+    try:
+        meta = json.loads((folder / "run.json").read_text())
+        if not isinstance(meta, dict) or "seed" not in meta:
+            return "run.json lacks its fields"
+    except (OSError, ValueError) as e:
+        return f"run.json unreadable: {type(e).__name__}"
+    try:
+        out = pd.read_parquet(folder / "outputs.parquet")
+    except Exception as e:  # noqa: BLE001 - pyarrow raises many types for a damaged file
+        return f"outputs.parquet unreadable: {type(e).__name__}"
+    if list(out.columns) != OUT_COLUMNS or out.empty:
+        return "outputs.parquet has other columns or no rows"
+    return ""
+
+
+def check_store(p: Plan, store: Path, flag: str = "--store") -> bool:
+    """True if ``store`` is this plan's store, False if it is new; InputError otherwise
+    (another plan's store, a folder survsim did not make, or one that cannot be written)."""
     meta = store / "sweep.json"
-    if store.exists() and not meta.is_file() and any(store.iterdir()):
-        raise InputError(f"--store {store}: exists and is not a sweep store (no sweep.json); "
-                         "choose a new folder or remove it")
+    if not (meta.is_file() and marker_kind(store) is None):  # legacy stores: sweep.json and key
+        check_folder(store, flag, "sweep store")
     if not meta.is_file():
         return False
-    with open(meta) as f:
-        old = json.load(f)
+    try:
+        old = json.loads(meta.read_text())
+        if not isinstance(old, dict):
+            raise ValueError("not an object")
+    except (OSError, ValueError) as e:
+        raise InputError(f"{flag} {store}: sweep.json is unreadable ({e}); use another folder, or delete "
+                         f"{store} to start over") from None
     if old.get("key") != p.key:
         raise InputError(f"sweep store {store}: was made by a different spec ({_changed(old.get('spec', {}), p)}); "
                          f"its runs would not match. Use another folder, or delete {store} to start over")
@@ -172,7 +206,7 @@ def _flat(d: dict, prefix: str = "") -> dict:
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
     """Write a file through a temporary name renamed into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -186,7 +220,7 @@ def store_run(store: Path, p: Plan, run: Run, result: dict) -> bool:
     final = store / "runs" / run.id
     if final.exists():
         return False
-    tmp = store / "runs" / f".tmp-{run.id}-{uuid.uuid4().hex[:8]}"
+    tmp = store / "runs" / f".{run.id}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         pd.DataFrame(result["rows"], columns=OUT_COLUMNS).to_parquet(tmp / "outputs.parquet", index=False)
@@ -212,7 +246,12 @@ def build_index(store: Path, p: Plan) -> pd.DataFrame:
         folder = store / "runs" / run.id
         if not (folder / "run.json").is_file():
             continue
-        out = pd.read_parquet(folder / "outputs.parquet")
+        try:
+            out = pd.read_parquet(folder / "outputs.parquet")
+        except Exception:  # noqa: BLE001 - damaged meanwhile: left out, run again next time
+            warnings.warn(f"sweep run {run.id} in {store}: outputs.parquet unreadable; left out of the index "
+                          "(run the sweep again to redo it)", DataWarning, stacklevel=2)
+            continue
         head = out[out.group == ""].set_index("output")["value"]
         rows.append({"point": run.point, "replicate": run.replicate, "seed": run.seed, **p.points[run.point],
                      **{o.name: head.get(o.name, np.nan) for o in p.spec.outputs}})

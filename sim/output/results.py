@@ -23,8 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME, METRICS, catalogue
+from sim.output.folders import MARKER, DataWarning, check_folder, clean_leftovers, marker_kind, write_marker
+
+__all__ = ["COLUMNS", "MARKER", "DataWarning", "ReplicateOutput", "Results", "atomic_folder", "check_folder",
+           "clean_leftovers", "git_commit", "load_results", "marker_kind", "tidy", "version", "write_marker"]
 
 if TYPE_CHECKING:
     from sim.policy.scenario import Scenario
@@ -131,14 +134,14 @@ class Results:
                             "mesa": metadata.version("mesa")},
         }
 
-    def save(self, out: str | Path) -> Path:
+    def save(self, out: str | Path, flag: str = "--out") -> Path:
         """Write manifest.json, timeseries.parquet and summary.csv into ``out``.
 
         Files go to a hidden temporary folder beside ``out`` that is renamed into place at
         the end, so an interrupted run leaves no half-written results. An existing ``out``
-        is replaced only if it holds survsim results (has a manifest.json).
+        is replaced only if survsim wrote it (it has the :data:`MARKER` file).
         """
-        with atomic_folder(Path(out)) as tmp:
+        with atomic_folder(Path(out), flag=flag) as tmp:
             with open(tmp / "manifest.json", "w") as f:
                 json.dump(self.manifest(), f, indent=2, default=str)
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
@@ -147,24 +150,29 @@ class Results:
 
 
 @contextlib.contextmanager
-def atomic_folder(out: Path) -> Iterator[Path]:
+def atomic_folder(out: Path, kind: str = "results", flag: str = "--out") -> Iterator[Path]:
     """Yield a hidden temporary folder beside ``out``; on success rename it to ``out``
-    (replacing an earlier survsim results folder), on any error remove it."""
-    if out.exists() and not (out / "manifest.json").is_file():
-        raise InputError(f"--out {out}: exists and is not a survsim results folder; "
-                         "choose a new folder or remove it")
+    (replacing only an earlier survsim folder of the same ``kind``), on any error remove it.
+
+    The folder carries the survsim marker (:data:`MARKER`); a folder without it is never
+    replaced or deleted (InputError naming ``flag``)."""
+    out = Path(out)
+    check_folder(out, flag, kind)
+    clean_leftovers(out.parent, out.name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
+        write_marker(tmp, kind)
         yield tmp
         old = None
         if out.exists():
-            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            check_folder(out, flag, kind)  # again: the run may have taken hours
+            old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             os.replace(out, old)
         os.replace(tmp, out)
         if old is not None:
-            shutil.rmtree(old)
+            old.unlink() if old.is_symlink() else shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

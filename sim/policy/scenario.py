@@ -17,6 +17,7 @@ an :class:`InputError` naming the file, the field, the value and what is allowed
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,20 @@ def _scenario_dir() -> Path:
 SCENARIO_DIR = _scenario_dir()
 SWEEP_DIR = SCENARIO_DIR / "sweeps"
 TOP_KEYS = ("name", "description", "extends", "params", "policies")
+MAX_EXTENDS = 32      # a longer `extends` chain is a mistake, not a design (shipped: at most 3)
+MAX_FILE_BYTES = 1_000_000  # scenario and spec files are a few kB; a bigger one is the wrong file
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def check_name(value: str, where: str, field: str = "name") -> str:
+    """A scenario or sweep name names a folder (``results/<name>``), so it must be an
+    identifier, never a path: letters, digits, '_', '-', '.', starting with a letter or
+    digit, at most 100 characters (so never '', '.', '..', a path or a NUL)."""
+    if not isinstance(value, str) or not NAME.fullmatch(value):
+        raise InputError(f"{where}: field {field!r} = {value!r}: must be a name of 1-100 letters, digits, "
+                         "'_', '-' or '.', starting with a letter or digit (it names a folder, "
+                         "results/<name>: not a path)")
+    return value
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,8 @@ def shipped() -> list[Path]:
 
 def find(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A scenario's file: an existing path, or the name of a shipped scenario."""
+    if "\0" in str(name_or_path):
+        raise InputError(f"scenario {str(name_or_path)!r}: contains a NUL character; give a shipped name or a path")
     p = Path(name_or_path)
     candidates = [p] if p.suffix == ".toml" else [SCENARIO_DIR / f"{p}.toml"]
     if relative_to is not None and p.suffix == ".toml" and not p.is_absolute():
@@ -81,14 +98,29 @@ def find(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
 
 
 def read_toml(path: Path, what: str = "") -> dict[str, Any]:
-    """A TOML file as a dict; unreadable or malformed files become one InputError."""
+    """A TOML file as a dict; unreadable, malformed, non-UTF-8, deeply nested or empty
+    files become one InputError."""
+    if "\0" in str(path):
+        raise InputError(f"{str(path)!r}: contains a NUL character; give a file path")
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            raw = f.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes; scenario and spec files are a few kB")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text (byte {e.start}: {raw[e.start:e.start + 1]!r}); "
+                         "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to read; scenario files need a few levels of tables") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read{' the ' + what if what else ''}: {e.strerror}") from None
+    if not data:
+        raise InputError(f"{path}: has no content (empty or only comments); a{' ' + what if what else ''} "
+                         "file needs at least a name or an `extends`")
+    return data
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -101,6 +133,10 @@ def _read(path: Path) -> dict[str, Any]:
     for key in ("name", "description", "extends"):
         if key in data and not isinstance(data[key], str):
             raise InputError(f"{path}: field {key!r} = {data[key]!r}: must be a string")
+    if "name" in data:
+        check_name(data["name"], str(path))
+    if "\0" in data.get("description", ""):
+        raise InputError(f"{path}: field 'description' contains a NUL character")
     if "params" in data and not isinstance(data["params"], dict):
         raise InputError(f"{path}: field 'params' must be a table ([params.<branch>])")
     return data
@@ -116,14 +152,24 @@ def merge(base: dict, over: dict, loc: tuple = ()) -> dict:
     return out
 
 
-def _chain(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
-    if path.resolve() in seen:
-        cycle = " -> ".join(str(p) for p in (*seen, path.resolve()))
-        raise InputError(f"{path}: field 'extends' makes a cycle: {cycle}")
-    data = _read(path)
-    base = data.get("extends")
-    parents = _chain(find(base, relative_to=path), (*seen, path.resolve())) if base else []
-    return [*parents, (path, data)]
+def _chain(path: Path) -> list[tuple[Path, dict]]:
+    """The files merged, base first (a loop, not recursion: chains are bounded, not the stack)."""
+    chain: list[tuple[Path, dict]] = []
+    seen: list[Path] = []
+    while True:
+        if path.resolve() in seen:
+            cycle = " -> ".join(str(p) for p in (*seen, path.resolve()))
+            raise InputError(f"{path}: field 'extends' makes a cycle: {cycle}")
+        if len(seen) >= MAX_EXTENDS:
+            raise InputError(f"{seen[0]}: field 'extends' chains more than {MAX_EXTENDS} files "
+                             f"(at {path}); allowed: at most {MAX_EXTENDS}")
+        seen.append(path.resolve())
+        data = _read(path)
+        chain.append((path, data))
+        base = data.get("extends")
+        if not base:
+            return chain[::-1]
+        path = find(base, relative_to=path)
 
 
 def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -137,6 +183,10 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
         params = merge(params, data.get("params", {}))
         if not isinstance(data.get("policies", []), list):
             raise InputError(f"{file}: field 'policies' must be a list of [[policies]] tables")
+        for i, pol in enumerate(data.get("policies", [])):
+            if isinstance(pol, dict) and "type" in pol and not isinstance(pol["type"], str):
+                raise InputError(f"{file}: policies[{i}]: field 'type' = {pol['type']!r}: must be a string "
+                                 "naming a policy (see `survsim scenarios` and README)")
         policies += data.get("policies", [])
         validated = validate(params, str(file))
     if overrides:
@@ -151,8 +201,9 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
         except InputError as e:
             raise InputError(f"{path}: policies[{i}]: {e}") from None
     top = chain[-1][1]
+    name = top["name"] if "name" in top else check_name(path.stem, str(path), "name (from the file name)")
     return Scenario(
-        name=top.get("name", path.stem), description=top.get("description", ""),
+        name=name, description=top.get("description", ""),
         params=validated, source=str(path),
         chain=tuple(str(p) for p, _ in chain),
         policies=tuple({**pol.model_dump(mode="json"), "legal_reference": pol.citation()}
@@ -174,9 +225,13 @@ FLAGS = {"run.days": "--days", "city.n_residents": "--residents"}
 def validate(params: dict, where: str, flags: dict[str, str] | None = None) -> Params:
     """Validate a params dict; the first problem becomes one clear InputError."""
     try:
-        return Params.model_validate(params)
-    except ValidationError as e:
-        raise InputError(describe(e.errors()[0], where, flags or {})) from None
+        try:
+            return Params.model_validate(params)
+        except ValidationError as e:
+            raise InputError(describe(e.errors()[0], where, flags or {})) from None
+    except RecursionError:
+        raise InputError(f"{where}: a value is nested too deeply; parameters are numbers, switches, "
+                         "names, lists or one level of tables") from None
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
