@@ -127,15 +127,18 @@ def replicate_until_precise(loaded: Sequence[Scenario], baseline: str, precision
     for g in groups:
         if g not in base_sc.params.group_keys:
             raise InputError(f"--groups: {g!r} is not a group; groups: {', '.join(base_sc.params.group_keys)}")
-    todo = targets([s.name for s in loaded], baseline, metrics, groups, base_sc.params.enforcement.reference_group)
+    todo = targets([s.name for s in loaded], baseline, metrics, groups, base_sc.params.enforcement.reference_group,
+                   rates=len(loaded) == 1)
+    if not todo:
+        raise InputError("--precision: nothing to estimate; give a reform to compare with the baseline, or --groups")
     seeds = replicate_seeds(seed, max_replicates)
     runs: dict[str, list[ReplicateOutput]] = {s.name: [] for s in loaded}
     batches = []
     n = 0
-    with _pool(workers) as pool:
+    with worker_pool(workers) as pool:
         while n < max_replicates:
             new = seeds[n:min(n + batch, max_replicates)]
-            for sc, outs in zip(loaded, _run_batch(pool, loaded, new, progress)):
+            for sc, outs in zip(loaded, run_batch(pool, loaded, new, progress)):
                 runs[sc.name] += outs
             n += len(new)
             final = n >= max_replicates
@@ -174,13 +177,13 @@ class _Serial:
         return None
 
 
-def _pool(workers: int) -> ProcessPoolExecutor | _Serial:
+def worker_pool(workers: int) -> ProcessPoolExecutor | _Serial:
     if workers <= 1:
         return _Serial()
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
 
 
-def _run_batch(pool, loaded: Sequence[Scenario], seeds: list[int],
+def run_batch(pool, loaded: Sequence[Scenario], seeds: list[int],
                progress: Callable[[int], None] | None) -> list[list[ReplicateOutput]]:
     """Every scenario on the batch's seeds (identical results for any number of workers)."""
     params = [sc.params.model_dump(mode="json") for sc in loaded]
