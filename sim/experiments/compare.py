@@ -19,7 +19,7 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.params import Params
 from sim.output.results import Results, git_commit, load_results, version
-from sim.experiments.events import summarise
+from sim.experiments.events import per_replicate, summarise
 from sim.experiments.precision import BATCH, PRECISION_METRICS, replicate_until_precise
 from sim.experiments.runner import overrides, run
 from sim.policy.scenario import Scenario, load
@@ -110,7 +110,10 @@ class Comparison:
         the reference group (see :mod:`sim.experiments.events`)."""
         if "summary" not in self._memo:
             params = {name: r.scenario.params for name, r in self.results.items()}
-            self._memo["summary"] = summarise(self.timeseries, self.baseline, params)
+            last = min(int(r.timeseries.day.max()) for r in self.results.values())  # common horizon
+            # per scenario, so the full table is never concatenated just for the summary
+            wide = pd.concat([per_replicate(r.timeseries, last) for r in self.results.values()])
+            self._memo["summary"] = summarise(wide, last, self.baseline, params)
         return self._memo["summary"]
 
     def save(self, out: Path, charts: bool = True, all_charts: bool = False) -> Path:

@@ -39,20 +39,19 @@ def group_sizes(p: Params) -> dict[str, float]:
     return {"": float(n), **{k: n * v / total for k, v in shares.items()}}
 
 
-def per_replicate(ts: pd.DataFrame) -> pd.DataFrame:
-    """One column per replicate, one row per (scenario, metric, group): run totals of flows,
-    last-day levels of stocks (one vectorised pass over the tidy table)."""
+def per_replicate(ts: pd.DataFrame, last: int | None = None) -> pd.DataFrame:
+    """One column per replicate, one row per (scenario, metric, group): run totals of flows
+    and levels of stocks at day ``last`` (default: the last day), in one vectorised pass."""
+    last = int(ts["day"].max()) if last is None else last
     flows = [m for m in ts["metric"].unique() if BY_NAME[m].flow]
-    last = ts["day"].max()
-    sel = ts[ts["metric"].isin(flows) | (ts["day"] == last)]
+    sel = ts[(ts["metric"].isin(flows) & (ts["day"] <= last)) | (ts["day"] == last)]
     g = sel.groupby(["scenario", "metric", "group", "replicate"], observed=True, sort=False)["value"].sum(min_count=1)
     return g.unstack("replicate")
 
 
-def summarise(ts: pd.DataFrame, baseline: str, params: Mapping[str, Params]) -> pd.DataFrame:
-    """The comparison's summary table (columns documented in the README)."""
-    wide = per_replicate(ts)
-    last = int(ts["day"].max())
+def summarise(wide: pd.DataFrame, last: int, baseline: str, params: Mapping[str, Params]) -> pd.DataFrame:
+    """The comparison's summary table from :func:`per_replicate` rows ending on day ``last``
+    (columns documented in the README)."""
     years = last / YEAR
     rows = []
     for (scen, metric, group), v in wide.iterrows():

@@ -59,20 +59,21 @@ def rate_ratio_chart(summary: pd.DataFrame, meta: dict[str, Any], metric: str = 
     names = [s["name"] for s in meta.get("scenarios", [])] or list(dict.fromkeys(summary.scenario))
     fig = go.Figure()
     fewest, missing = math.inf, set()
-    groups: list[str] = []
+    base = rate_rows(summary, meta.get("baseline", names[0]), metric)
+    base_events = dict(zip(base.group, base.events))
+    groups = [g for g in base.group if g]
+    ticks = {g: f"{_tick(g)}<br><span style='font-size:10px'>{base_events.get(g, 0):,.0f} events</span>"
+             for g in groups}
     for i, sc in enumerate(names):
         s = rate_rows(summary, sc, metric)
         s = s[s.group != ""]
-        groups = groups or list(s.group)
         ok = s["ratio"].notna()
         missing |= set(s.group[~ok])
         fewest = min([fewest, *s.loc[~ok, "events"].tolist()])
-        fig.add_bar(x=[_tick(g) for g in s.group], y=s["ratio"].where(ok), name=sc, meta={"scenario": sc},
-                    marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(width=0)),
+        fig.add_bar(x=[ticks.get(g, _tick(g)) for g in s.group], y=s["ratio"].where(ok), name=sc,
+                    meta={"scenario": sc}, marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(width=0)),
                     error_y=dict(type="data", array=(s["ratio_high"] - s["ratio"]).where(ok),
                                  arrayminus=(s["ratio"] - s["ratio_low"]).where(ok), color="#333333", width=4),
-                    text=[f"{e:,.0f}" if r == r else "" for e, r in zip(s["events"], s["ratio"])],
-                    textposition="inside", insidetextanchor="start", textfont=dict(size=10),
                     customdata=s[["events", "ratio_low", "ratio_high"]].to_numpy(),
                     hovertemplate=f"{sc}<br>%{{x}}: %{{y:.2f}}x ({LEVEL:.0%} CI %{{customdata[1]:.2f}}-"
                                   "%{customdata[2]:.2f}); %{customdata[0]:,.0f} events<extra></extra>")
@@ -83,19 +84,21 @@ def rate_ratio_chart(summary: pd.DataFrame, meta: dict[str, Any], metric: str = 
     ref = group_label("white_m")
     extra = (f"Bars: {m.label[0].lower() + m.label[1:]} per resident in each group, events pooled over all "
              f"{meta.get('replicates')} replicates, divided by that of {ref}; error bars: {LEVEL:.0%} interval "
-             f"(delta method, paired by replicate); numbers in the bars: the group's events. A ratio is drawn "
-             f"only when both groups have at least {MIN_EVENTS} events.")
+             f"(delta method, paired by replicate). Under each group: its events in {meta.get('baseline', names[0])} "
+             f"(all replicates; other scenarios' on hover). A ratio is drawn only when both groups have at least "
+             f"{MIN_EVENTS} events.")
     subtitle = ""
     if missing:
         shown = ", ".join(group_label(g) for g in groups if g in missing)
-        note = f"No bar for {shown}: {FIX}, e.g. {fix_command(meta, fewest)}"
-        subtitle = "<br>".join(html.escape(line) for line in textwrap.wrap(note, 105))
+        note = f"No bar for {shown} in some or all scenarios: {FIX}, e.g. {fix_command(meta, fewest)}"
+        subtitle = "<br>".join(html.escape(line) for line in textwrap.wrap(note, 110))
         if len(missing) == len(groups):
             fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=15),
                                text=f"{FIX}:<br><i>{html.escape(fix_command(meta, fewest))}</i>")
-    return apply_style(fig, f"{m.label}: per-capita rate relative to {ref}", caption(meta, names, extra),
-                       subtitle=subtitle, axis_room=18 + 17 * max((_tick(g).count("<br>") + 1 for g in groups),
-                                                                 default=1))
+    fig = apply_style(fig, f"{m.label}: per-capita rate relative to {ref}", caption(meta, names, extra),
+                      subtitle=subtitle, axis_room=18 + 17 * max((t.count("<br>") + 1 for t in ticks.values()),
+                                                                default=1))
+    return fig.update_layout(margin_t=fig.layout.margin.t + 18 * subtitle.count("<br>"))  # room for its lines
 
 
 def _tick(group: str) -> str:
