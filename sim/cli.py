@@ -161,7 +161,7 @@ def plan(
     groups: Annotated[tuple[str, str] | None, typer.Option(help="two group keys, e.g. black_m white_m")] = None,
     precision: Annotated[float, typer.Option(help="relative precision wanted, e.g. 0.25 for +/-25%")] = 0.25,
     pilot_residents: Annotated[int, typer.Option(help="residents in the pilot")] = 20_000,
-    pilot_replicates: Annotated[int, typer.Option(min=3, max=100, help="paired replicates in the pilot")] = 4,
+    pilot_replicates: Annotated[int, typer.Option(min=3, max=100, help="paired replicates in the pilot")] = 6,
     days: Annotated[int | None, typer.Option(help="override every scenario's horizon (days)")] = None,
     workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
 ) -> None:

@@ -23,6 +23,7 @@ estimated to a relative precision).
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -63,14 +64,15 @@ class Target:
 def targets(names: Sequence[str], baseline: str, metrics: Sequence[str], groups: Sequence[str], reference: str,
             rates: bool = False) -> list[Target]:
     """Differences for every reform x metric x group ('' if no groups); ratios of every asked
-    group except the reference, in every scenario; with ``rates``, each group's rate too."""
+    group except the reference, in every scenario; with ``rates`` and no ratio to estimate
+    (one group, or only the reference), each asked group's rate."""
     for m in metrics:
         if m not in BY_NAME or not counts_events(m):
             allowed = ", ".join(x.name for x in METRICS if counts_events(x.name))
             raise InputError(f"--metric = {m!r}: not a metric of counted events; allowed: {allowed}")
     out = [Target("difference", s, m, g) for s in names if s != baseline for m in metrics for g in (groups or [""])]
     out += [Target("ratio", s, m, g) for s in names for m in metrics for g in groups if g != reference]
-    if rates:
+    if rates and not any(t.kind == "ratio" for t in out):
         out += [Target("rate", s, m, g) for s in names for m in metrics for g in groups]
     return out
 
@@ -121,8 +123,9 @@ def replicate_until_precise(loaded: Sequence[Scenario], baseline: str, precision
     """
     if not 0 < precision < 10:
         raise InputError(f"--precision = {precision}: must be a relative precision > 0 and < 10 (e.g. 0.25)")
-    if batch < 2 or max_replicates < batch:
-        raise InputError(f"--max-replicates = {max_replicates}: must be at least the batch size {batch}")
+    if max_replicates < 2:
+        raise InputError(f"--max-replicates = {max_replicates}: must be at least 2 (an interval needs two replicates)")
+    batch = max(2, min(batch, max_replicates))
     base_sc = next(s for s in loaded if s.name == baseline)
     for g in groups:
         if g not in base_sc.params.group_keys:
@@ -183,8 +186,15 @@ def worker_pool(workers: int) -> ProcessPoolExecutor | _Serial:
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
 
 
+def timed_replicate(params: dict, seed: int, policies: tuple[dict, ...]) -> tuple[ReplicateOutput, float]:
+    """A replicate and the CPU seconds it took (in the process that ran it)."""
+    t0 = time.process_time()
+    out = run_replicate(params, seed, None, policies)
+    return out, time.process_time() - t0
+
+
 def run_batch(pool, loaded: Sequence[Scenario], seeds: list[int],
-               progress: Callable[[int], None] | None) -> list[list[ReplicateOutput]]:
+              progress: Callable[[int], None] | None) -> list[list[ReplicateOutput]]:
     """Every scenario on the batch's seeds (identical results for any number of workers)."""
     params = [sc.params.model_dump(mode="json") for sc in loaded]
     if isinstance(pool, _Serial):
