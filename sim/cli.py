@@ -57,6 +57,7 @@ def run(
 ) -> None:
     """Run a scenario and write manifest.json, timeseries.parquet and summary.csv."""
     import sim
+    from sim.experiments.console import run_table
     from sim.experiments.runner import overrides
 
     try:
@@ -72,27 +73,36 @@ def run(
     except InputError as e:
         fail(e)
     elapsed = time.monotonic() - t0
-    _print_headline(res)
+    out.print(run_table(res))
     out.print(f"{replicates} replicate(s) x {p.run.days} days x {p.city.n_residents:,} residents "
               f"in {elapsed:.1f} s. Results: [bold]{path}[/]", highlight=False)
+
+
+MAIN_RESIDENTS, MAIN_REPLICATES = 50_000, 8  # the main job: see README (bands that answer in ~3 min on 2 cores)
 
 
 @app.command()
 def compare(
     scenarios: Annotated[list[str] | None, typer.Argument(help="scenario names or .toml paths (default: baseline and five reforms)")] = None,
     baseline: Annotated[str, typer.Option(help="scenario the others are compared with")] = "baseline",
-    replicates: Annotated[int, typer.Option(min=1, max=10_000, help="paired replicates per scenario")] = 4,
+    replicates: Annotated[int, typer.Option(min=1, max=10_000, help="paired replicates per scenario")] = MAIN_REPLICATES,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
     days: Annotated[int | None, typer.Option(help="override every scenario's horizon (days)")] = None,
-    residents: Annotated[int | None, typer.Option(help="override the number of residents")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes")] = 1,
+    residents: Annotated[int, typer.Option(help="residents (wrongful stops are rare: small cities give noise)")] = MAIN_RESIDENTS,
+    workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
     out_dir: Annotated[Path, typer.Option("--out", help="output folder")] = Path("results/compare"),
     charts: Annotated[bool, typer.Option(help="write report.html and PNG/SVG charts")] = True,
+    all_charts: Annotated[bool, typer.Option("--all-charts", help="export every chart as PNG/SVG, not only the advocate's four")] = False,
     cache: Annotated[Path, typer.Option(help="cache of finished runs (same scenario and seeds are reused)")] = Path("results/.cache"),
+    precision: Annotated[float | None, typer.Option(help="run paired batches until every asked difference and ratio is known to +/- this fraction (e.g. 0.25)")] = None,
+    max_replicates: Annotated[int, typer.Option(min=2, max=10_000, help="with --precision: stop here at the latest")] = 32,
+    metric: Annotated[list[str] | None, typer.Option(help="with --precision: metrics asked about (repeatable; default the four headline flows)")] = None,
+    groups: Annotated[tuple[str, str] | None, typer.Option(help="with --precision: two group keys whose differences and rate ratios are asked about")] = None,
 ) -> None:
     """Run scenarios with paired seeds against a baseline; write summary.csv, report.html, charts."""
-    from sim.experiments.compare import DEFAULT_SCENARIOS
-    from sim.experiments.compare import compare as run_compare
+    from sim.experiments import console
+    from sim.experiments.compare import DEFAULT_SCENARIOS, compare as run_compare
+    from sim.experiments.precision import PRECISION_METRICS
 
     names = scenarios or list(DEFAULT_SCENARIOS)
     try:
@@ -102,33 +112,49 @@ def compare(
         loaded = [sim.load(n, overrides(days, residents)) for n in dict.fromkeys([baseline, *names])]
         _check_out(out_dir)
         _check_out(cache, "--cache", "cache")
-        total = replicates * sum(s.params.run.days for s in loaded)
+        reps = max_replicates if precision is not None else replicates
+        total = reps * sum(s.params.run.days for s in loaded)
         t0 = time.monotonic()
-        with DelayedProgress(total, f"{len(loaded)} scenarios x {replicates} replicates") as progress:
+        with DelayedProgress(total, f"{len(loaded)} scenarios x {reps} replicates") as progress:
             comp = run_compare(names, baseline=baseline, replicates=replicates, seed=seed, days=days,
-                               residents=residents, workers=workers, cache=cache, progress=progress)
-        path = comp.save(out_dir, charts=charts)
+                               residents=residents, workers=workers or _cpus(), cache=cache, progress=progress,
+                               precision=precision, max_replicates=max_replicates,
+                               metrics=metric or PRECISION_METRICS, groups=groups or ())
+        path = comp.save(out_dir, charts=charts, all_charts=all_charts)
     except InputError as e:
         fail(e)
-    s = comp.summary()
-    s = s[(s.group == "") & s.metric.isin(["cameras", "footage_requests_warrantless", "fr_searches",
-                                            "wrongful_stops", "wrongful_arrests", "clearances"])]
-    t = Table(title=f"Difference from {comp.baseline}: median [10%-90%] over {replicates} paired replicates")
-    t.add_column("scenario")
-    for metric in s.metric.unique():
-        t.add_column(metric, justify="right")
-    for scen, g in s.groupby("scenario", sort=False):
-        cells = []
-        for metric in s.metric.unique():
-            r = g[g.metric == metric].iloc[0]
-            cells.append(f"{r['median']:,.4g}" if scen == comp.baseline
-                         else f"{r.diff_median:+,.3g} [{r.diff_p10:+,.3g}, {r.diff_p90:+,.3g}]")
-        t.add_row(scen + (" (baseline: level)" if scen == comp.baseline else ""), *cells)
-    out.print(t)
+    out.print(console.difference_table(comp))
+    out.print(console.group_table(comp))
+    for line in console.stopping_lines(comp):
+        out.print(line, highlight=False)
     for w in comp.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)
     out.print(f"Compared in {time.monotonic() - t0:.1f} s. Results: [bold]{path}[/]"
               + (f" (open {path / 'report.html'})" if charts else ""), highlight=False)
+
+
+@app.command()
+def plan(
+    scenarios: Annotated[list[str] | None, typer.Argument(help="scenarios (the baseline is added); default: the baseline alone")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="metrics asked about (repeatable; default the four headline flows)")] = None,
+    groups: Annotated[tuple[str, str] | None, typer.Option(help="two group keys, e.g. black_m white_m")] = None,
+    precision: Annotated[float, typer.Option(help="relative precision wanted, e.g. 0.25 for +/-25%")] = 0.25,
+    pilot_residents: Annotated[int, typer.Option(help="residents in the pilot")] = 20_000,
+    pilot_replicates: Annotated[int, typer.Option(min=3, max=100, help="paired replicates in the pilot")] = 6,
+    days: Annotated[int | None, typer.Option(help="override every scenario's horizon (days)")] = None,
+    workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
+) -> None:
+    """Run a short pilot; print the city size and replicates a question needs, and the run time here."""
+    from sim.experiments.plan import describe, plan as run_plan
+    from sim.experiments.precision import PRECISION_METRICS
+
+    try:
+        p = run_plan(scenarios or [], metric or PRECISION_METRICS, groups or (), precision, pilot_residents=pilot_residents,
+                     pilot_replicates=pilot_replicates, days=days, workers=workers or _cpus())
+    except InputError as e:
+        fail(e)
+    for line in describe(p):
+        out.print(line, highlight=False)
 
 
 @app.command()
@@ -323,17 +349,6 @@ def dashboard(
     from dashboard.app import main as serve
 
     serve(host=host, port=port, results=results, debug=debug, workers=workers)
-
-
-def _print_headline(res) -> None:
-    s = res.summary()
-    s = s[s.group == ""]
-    t = Table(title=f"{res.scenario.name}: median [10%-90%] over {len(res.seeds)} replicate(s)")
-    for c in ("metric", "statistic", "median", "10-90%", "unit"):
-        t.add_column(c, justify="right" if c in ("median", "10-90%") else "left")
-    for r in s.itertuples():
-        t.add_row(r.metric, r.statistic, f"{r.median:,.3g}", f"{r.p10:,.3g} - {r.p90:,.3g}", r.unit)
-    out.print(t)
 
 
 @app.command()

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.core.metrics import BY_NAME
 from sim.params import Params
 from sim.output.results import DataWarning, Results, git_commit, version
 from sim.experiments.cache import CacheError, code_fingerprint, discard_entry, prepare_cache, read_cached
+from sim.experiments.events import per_replicate, summarise
+from sim.experiments.precision import BATCH, PRECISION_METRICS, replicate_until_precise
 from sim.experiments.runner import overrides, run
 from sim.policy.scenario import Scenario, load
 
@@ -83,6 +83,8 @@ class Comparison:
     baseline: str
     results: dict[str, Results]
     warnings: list[str] = field(default_factory=list)
+    stopping: dict | None = None  # precision-driven replication: batches, criterion, per-target status
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def scenarios(self) -> list[Scenario]:
@@ -90,9 +92,12 @@ class Comparison:
 
     @property
     def timeseries(self) -> pd.DataFrame:
-        ts = pd.concat([r.timeseries.astype({"scenario": str}) for r in self.results.values()], ignore_index=True)
-        last = min(int(r.timeseries.day.max()) for r in self.results.values())  # common horizon
-        return ts[ts.day <= last]
+        if "timeseries" not in self._memo:  # built once: tens of millions of rows at the main job's size
+            ts = pd.concat([r.timeseries.astype({"scenario": str}) for r in self.results.values()], ignore_index=True)
+            ts["scenario"] = pd.Categorical(ts["scenario"], categories=list(self.results))
+            last = min(int(r.timeseries.day.max()) for r in self.results.values())  # common horizon
+            self._memo["timeseries"] = ts[ts.day <= last].reset_index(drop=True)
+        return self._memo["timeseries"]
 
     def meta(self) -> dict:
         base = self.results[self.baseline]
@@ -103,36 +108,27 @@ class Comparison:
             "replicate_seeds": base.seeds, "version": version(), "git_commit": git_commit(),
             "assumptions": key_assumptions(base.scenario.params), "start_date": str(base.scenario.params.run.start_date),
             "residents": base.scenario.params.city.n_residents,
+            **({"stopping": self.stopping} if self.stopping is not None else {}),
         }
 
     def summary(self) -> pd.DataFrame:
         """Per scenario, metric and group: the statistic (final level for stocks, total over
-        the common horizon for flows) with its 10-90% band, and the paired difference from
-        the baseline with its band."""
-        ts = self.timeseries
-        last = ts.day.max()
-        rows = []
-        per_rep = {}
-        for (scen, metric, group), g in ts.groupby(["scenario", "metric", "group"], observed=True, sort=False):
-            m = BY_NAME[metric]
-            v = g.groupby("replicate")["value"].sum() if m.flow else g[g.day == last].set_index("replicate")["value"]
-            per_rep[scen, metric, group] = v
-        for (scen, metric, group), v in per_rep.items():
-            base = per_rep.get((self.baseline, metric, group))
-            q = _band(v.to_numpy(float))
-            d = _band((v - base).to_numpy(float)) if base is not None and scen != self.baseline else [np.nan] * 3
-            m = BY_NAME[metric]
-            rows.append({"scenario": scen, "metric": metric, "group": group,
-                         "statistic": "total" if m.flow else f"day {last}",
-                         "median": q[0], "p10": q[1], "p90": q[2],
-                         "diff_median": d[0], "diff_p10": d[1], "diff_p90": d[2],
-                         "replicates": len(v), "unit": m.unit.replace(" / day", "") if m.flow else m.unit,
-                         "label": m.label})
-        return pd.DataFrame(rows)
+        the common horizon for flows) with its 10-90% band over replicates and its mean with a
+        95% interval; the paired difference from the baseline (band, mean, interval, verdict);
+        for counted events, the events, rate per 100k per year and the pooled rate ratio to
+        the reference group (see :mod:`sim.experiments.events`)."""
+        if "summary" not in self._memo:
+            params = {name: r.scenario.params for name, r in self.results.items()}
+            last = min(int(r.timeseries.day.max()) for r in self.results.values())  # common horizon
+            # per scenario, so the full table is never concatenated just for the summary
+            wide = pd.concat([per_replicate(r.timeseries, last) for r in self.results.values()])
+            self._memo["summary"] = summarise(wide, last, self.baseline, params)
+        return self._memo["summary"]
 
-    def save(self, out: Path, charts: bool = True) -> Path:
+    def save(self, out: Path, charts: bool = True, all_charts: bool = False) -> Path:
         """Write summary.csv, timeseries.parquet, manifest.json and (with charts) report.html
-        plus charts/*.png|svg, atomically (temporary folder renamed at the end)."""
+        plus charts/*.png|svg (the advocate's charts, ``report.ADVOCATE_CHARTS``; every chart
+        with ``all_charts``), atomically (temporary folder renamed at the end)."""
         from sim.output.results import atomic_folder
 
         with atomic_folder(out) as tmp:
@@ -142,7 +138,7 @@ class Comparison:
             with open(tmp / "manifest.json", "w") as f:
                 json.dump({**self.meta(), "resolved": [s.resolved() for s in self.scenarios]}, f, indent=2, default=str)
             if charts:
-                from sim.output.report import browser_path, write_report
+                from sim.output.report import ADVOCATE_CHARTS, browser_path, write_report
 
                 try:
                     browser_path()
@@ -151,23 +147,37 @@ class Comparison:
                     self.warnings.append(f"report.html written without PNG/SVG charts: {e}")
                     images = False
                 write_report(self.timeseries, self.meta(), tmp, metrics=list(HEADLINE), summary=summary,
-                             images=images)
+                             images=images, export=None if all_charts else ADVOCATE_CHARTS)
         return out
-
-
-def _band(x: np.ndarray) -> list[float]:
-    x = x[np.isfinite(x)]
-    return list(np.percentile(x, [50, 10, 90])) if len(x) else [np.nan] * 3
 
 
 def compare(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, baseline: str = "baseline",
             replicates: int = 4, seed: int = 1, days: int | None = None, residents: int | None = None,
             workers: int = 1, cache: Path | None = Path("results/.cache"),
-            progress: Callable[[int], None] | None = None) -> Comparison:
-    """Run (or reuse) every scenario and the baseline with the same replicate seeds."""
+            progress: Callable[[int], None] | None = None, precision: float | None = None,
+            max_replicates: int = 32, metrics: tuple[str, ...] | list[str] = PRECISION_METRICS,
+            groups: tuple[str, ...] | list[str] = (), batch: int = BATCH) -> Comparison:
+    """Run (or reuse) every scenario and the baseline with the same replicate seeds.
+
+    With ``precision`` (e.g. 0.25), ``replicates`` is ignored: paired replicates run in
+    batches of ``batch`` until every reform's difference in ``metrics`` (per group in
+    ``groups``, or in total) and every asked group's rate ratio is known to that relative
+    precision, or ``max_replicates`` is reached (rule and per-target status in
+    ``Comparison.stopping`` and manifest.json; see :mod:`sim.experiments.precision`).
+
+    Example:
+        >>> c = compare(["warrant_required"], precision=0.25, max_replicates=16, residents=50_000)  # doctest: +SKIP
+        >>> c.stopping["stopped"], c.stopping["replicates"]                                          # doctest: +SKIP
+        ('precision reached', 8)
+    """
     names = list(dict.fromkeys([baseline, *scenarios]))
     loaded = [load(s, overrides(days, residents)) for s in names]
     if len({s.name for s in loaded}) < len(loaded):
         raise InputError(f"scenario names must be distinct, got {[s.name for s in loaded]}")
+    if precision is not None:
+        results, record = replicate_until_precise(loaded, loaded[0].name, precision, max_replicates, seed,
+                                                  metrics=tuple(metrics), groups=tuple(groups), batch=batch,
+                                                  workers=workers, progress=progress)
+        return Comparison(loaded[0].name, results, stopping=record)
     results = {sc.name: run_cached(sc, replicates, seed, workers, cache, progress) for sc in loaded}
     return Comparison(loaded[0].name, results)

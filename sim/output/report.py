@@ -22,7 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from sim.output import figures
+from sim.output import figures, headline
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 WIDTH, HEIGHT, SCALE = 1100, 650, 2
@@ -89,38 +89,62 @@ def _write_images(items: Sequence[tuple[go.Figure, Path]], width: int = WIDTH, h
     return paths
 
 
-def report_figures(ts: pd.DataFrame, meta: dict[str, Any], metrics: Sequence[str]) -> list[tuple[str, go.Figure]]:
-    """The report's figures with their file stems (``<kind>_<metric>``), in order."""
+ADVOCATE_CHARTS = ("disparity_wrongful_stops", "funnel_enforcement", "difference_wrongful_stops",
+                   "difference_footage_obtained_without_warrant")  # exported as files by default
+
+
+def report_figures(ts: pd.DataFrame, meta: dict[str, Any], metrics: Sequence[str],
+                   summary: pd.DataFrame | None = None) -> list[tuple[str, go.Figure]]:
+    """The report's figures with their file stems (``<kind>_<metric>``), in order. With a
+    summary that has event counts, the disparity chart is drawn from pooled events
+    (:func:`sim.output.headline.rate_ratio_chart`)."""
+    by_metric = dict(tuple(ts.groupby("metric", observed=True, sort=False)))  # one pass; each chart reads its rows
+
+    def rows(*names: str) -> pd.DataFrame:
+        parts = [by_metric[n] for n in names if n in by_metric]
+        return pd.concat(parts) if parts else ts.iloc[:0]
+
     out: list[tuple[str, go.Figure]] = []
     several = ts["scenario"].nunique() > 1
     for metric in metrics:
-        out.append((f"timeseries_{metric}", figures.timeseries(ts, metric, meta)))
+        out.append((f"timeseries_{metric}", figures.timeseries(rows(metric), metric, meta)))
         if several:
-            out.append((f"difference_{metric}", figures.difference(ts, metric, meta)))
-    out.append(("disparity_wrongful_stops", figures.disparity(ts, meta)))
-    out.append(("funnel_enforcement", figures.funnel(ts, meta)))
+            out.append((f"difference_{metric}", figures.difference(rows(metric), metric, meta)))
+    if headline.has_events(summary):
+        out.append(("disparity_wrongful_stops", headline.rate_ratio_chart(summary, meta)))
+    else:
+        out.append(("disparity_wrongful_stops", figures.disparity(rows("wrongful_stops", "disparity_wrongful_stops"),
+                                                                  meta)))
+    out.append(("funnel_enforcement", figures.funnel(rows(*figures.FUNNEL_METRICS), meta)))
     return out
 
 
 def write_report(ts: pd.DataFrame, meta: dict[str, Any], out_dir: Path, metrics: list[str],
-                 summary: pd.DataFrame | None = None, images: bool = True) -> Path:
+                 summary: pd.DataFrame | None = None, images: bool = True,
+                 export: Sequence[str] | None = None) -> Path:
     """Write ``out_dir/report.html`` (plotly.js inline: opens offline) with a header on
-    provenance and assumptions, time series and differences of ``metrics``, disparity and
-    funnel charts, and the summary table; with ``images``, every chart also as
-    ``out_dir/charts/<kind>_<metric>.png`` and ``.svg``. Returns the report's path.
+    provenance and assumptions, the headline numbers with their intervals and events (when
+    the summary has them), time series and differences of ``metrics``, disparity and
+    funnel charts, and the summary table; with ``images``, charts also as
+    ``out_dir/charts/<kind>_<metric>.png`` and ``.svg``: those whose stem is in ``export``
+    (default: every chart; Chromium renders about one chart per 1-3 s). Returns the report's path.
 
     Example:
         >>> write_report(ts, meta, Path("results/report"), ["cameras", "wrongful_stops"],
-        ...              summary=res.summary())                               # doctest: +SKIP
+        ...              summary=res.summary(), export=ADVOCATE_CHARTS)       # doctest: +SKIP
         PosixPath('results/report/report.html')
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    figs = report_figures(ts, meta, metrics)
-    if images:
-        _write_images([(fig, out_dir / "charts" / stem) for stem, fig in figs])
+    figs = report_figures(ts, meta, metrics, summary)
+    files = [(fig, out_dir / "charts" / stem) for stem, fig in figs if export is None or stem in export]
+    if images and files:
+        _write_images(files)
     contents = "".join(f'<li><a href="#{stem}">{_plain(fig.layout.title.text)}</a></li>' for stem, fig in figs)
-    parts = [_header(meta), f"<h2>Charts</h2><ol>{contents}</ol>"]
+    parts = [_header(meta)]
+    if headline.has_events(summary):
+        parts.append(headline.headline_html(summary, meta))
+    parts.append(f"<h2>Charts</h2><ol>{contents}</ol>")
     for stem, fig in figs:
         div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=stem, default_width="100%",
                           default_height=f"{HEIGHT}px", config={"displaylogo": False, "responsive": True})
