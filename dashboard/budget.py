@@ -27,7 +27,7 @@ from typing import Any
 from sim.core.errors import InputError
 
 MB = 1 << 20
-KEPT_SHARE = 0.20      # of the budget: finished runs kept for charts
+KEPT_SHARE = 0.15      # of the budget: finished runs kept for charts
 FLIGHT_SHARE = 0.20    # of the budget: runs being assembled from the workers' arrays
 ASSEMBLY_FACTOR = 2    # the workers' arrays and the assembled run exist together for a moment
 BYTES_PER_VALUE = 8    # float64, as the model records them

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ from sim.core.metrics import METRICS
 from sim.output.results import git_commit, version
 from sim.policy.scenario import Scenario, load
 
+log = logging.getLogger("survsim.dashboard")
 BUNDLES = 4   # comparisons kept ready for charts (each holds its summary; runs live in the runner's memory)
 
 
@@ -227,10 +229,14 @@ class Data:
         futures = self.runner.warm()
 
         def baseline() -> None:
-            for f in futures:
-                f.result()
-            base, _ = whatif.build(WhatIfView())
-            self.runner.run([(base, WhatIfView().replicates, WhatIfView().seed)], priority=runs.BACKGROUND)
+            try:
+                for f in futures:
+                    f.result()
+                base, _ = whatif.build(WhatIfView())
+                self.runner.run([(base, WhatIfView().replicates, WhatIfView().seed)], priority=runs.BACKGROUND)
+            except Exception:  # warm-up is optional; a stopping server ends it quietly
+                if not self.runner.closed:
+                    log.exception("warm-up failed")
 
         threading.Thread(target=baseline, name="survsim-warm", daemon=True).start()
 
@@ -284,4 +290,6 @@ class Data:
             self._calibration = state
 
     def close(self) -> None:
+        """Stop jobs and worker processes (the server is stopping)."""
+        self.jobs.close()
         self.runner.close()

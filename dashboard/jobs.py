@@ -126,6 +126,13 @@ class Jobs:
             raise InputError(f"the server is busy with {len(going)} runs (allowed: {total_limit} at once); "
                              "try again in a minute")
 
+    def close(self) -> None:
+        """Cancel every running job and forget queued ones (the server is stopping)."""
+        with self._lock:
+            for job in self._jobs.values():
+                job.cancelled = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
     def get(self, owner: str, job_id: Any) -> Job | None:
         """The job if it exists and belongs to ``owner``."""
         if not isinstance(job_id, str):

@@ -198,11 +198,22 @@ class Runner:
             params = load("baseline", {"run.days": 5, "city.n_residents": 1000}).params.model_dump(mode="json")
         return [self._submit(BACKGROUND, worker.warm, params) for _ in range(self.workers)]
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Stop the dispatcher and the worker processes (running replicates are abandoned)."""
         with self._lock:
             self._closed = True
             ex, self._ex = self._ex, None
+        while True:  # replicates not yet handed to a worker fail now, so no job waits for them
+            try:
+                _, _, fut, fn, _ = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if fn is not None and fut.set_running_or_notify_cancel():
+                fut.set_exception(RuntimeError("the dashboard is stopping"))
         if self._dispatcher is not None:
             self._queue.put((-1, -1, None, None, ()))
         if ex is not None:
@@ -257,6 +268,8 @@ class Runner:
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the dashboard is stopping")
             if self._ex is None:
                 self._ex = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=worker.init,
                                                initargs=(self._counters, os.getpid()),

@@ -24,6 +24,8 @@ from sim.experiments.runner import run_replicate
 from sim.output.results import ReplicateOutput
 
 PR_SET_PDEATHSIG = 1    # from <linux/prctl.h>
+PR_SET_NAME = 15
+WATCHDOG = "survsim-watch"  # the watchdog thread's name
 WATCH_SECONDS = 1.0     # how often the watchdog checks the parent
 
 _counters: Any = None  # multiprocessing Array of per-job day counters, set by init()
@@ -40,16 +42,19 @@ def init(counters: Any, parent: int | None = None) -> None:
 
 def die_with(parent: int) -> None:
     """Exit when process ``parent`` dies (even by SIGKILL, which runs no clean-up there)."""
+    libc = None
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         except (OSError, AttributeError):
-            pass
+            libc = None
     if os.getppid() != parent:  # died before prctl took effect
         os._exit(1)
 
     def watch() -> None:  # prctl fires when the *thread* that forked us ends; this covers the rest
+        if libc is not None:  # visible in /proc/<pid>/task/*/comm (tests wait for it)
+            libc.prctl(PR_SET_NAME, WATCHDOG.encode(), 0, 0, 0)
         while os.getppid() == parent:
             time.sleep(WATCH_SECONDS)
         os._exit(1)
