@@ -152,8 +152,8 @@ _libc: Any = None
 
 
 def trim() -> None:
-    """Give freed heap memory back to the system (glibc keeps it otherwise: freed tidy
-    frames left the server at 1.2 GB after 32 small runs). No-op off glibc."""
+    """Give freed heap memory back to the system (glibc otherwise keeps freed small blocks
+    for reuse, so RSS stays at its peak). No-op off glibc."""
     global _libc
     if _libc is None:
         try:

@@ -112,6 +112,17 @@ class Runs:
             "value": values.ravel(),
         }, columns=COLUMNS)
 
+    def per_replicate(self, metric: str, upto: int) -> np.ndarray:
+        """(replicates, 1 + groups): the run total over days 0..``upto`` (flows) or the level
+        on day ``upto`` (stocks), whole population first, then each group if it has groups
+        (the per-replicate numbers behind ``Comparison.summary``)."""
+        i, flow = INDEX[metric], METRICS[INDEX[metric]].flow
+        parts = [self.total[:, : upto + 1, i, None]]
+        if metric in GROUP_SLOT:
+            parts.append(self.by_group[:, : upto + 1, GROUP_SLOT[metric], :])
+        per_day = np.concatenate(parts, axis=2)               # (replicates, days, 1 + groups)
+        return np.nansum(per_day, axis=1) if flow else per_day[:, upto, :]
+
     def replicate_frame(self, r: int) -> pd.DataFrame:
         """Replicate ``r`` as :func:`sim.output.results.tidy` gives it (one replicate's rows)."""
         days1 = self.total.shape[1]
@@ -135,8 +146,18 @@ class Runs:
         return Results(self.scenario, self.seed, self.seeds, self.frame(metric, upto))
 
     def summary(self) -> pd.DataFrame:
-        """``Results.summary()``, computed one metric at a time."""
-        return pd.concat([self.results(m.name).summary() for m in METRICS], ignore_index=True)
+        """``Results.summary()`` (same rows and statistics) from the arrays."""
+        last, rows = self.last_day, []
+        for m in METRICS:
+            v = self.per_replicate(m.name, last)
+            for k, group in enumerate(("", *self.groups) if m.per_group else ("",)):
+                x = v[:, k]
+                q = np.nanpercentile(x, [50, 10, 90]) if not np.isnan(x).all() else [np.nan] * 3
+                rows.append({"scenario": self.scenario.name, "metric": m.name, "group": group,
+                             "statistic": "total" if m.flow else f"day {last}",
+                             "median": q[0], "p10": q[1], "p90": q[2], "replicates": len(x),
+                             "unit": m.unit.replace(" / day", "") if m.flow else m.unit, "label": m.label})
+        return pd.DataFrame(rows)
 
     # --- disk cache ---------------------------------------------------------------------------
     def save(self, folder: Path) -> Path:

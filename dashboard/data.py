@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard import runs, whatif, worker
@@ -34,7 +35,8 @@ from dashboard.compact import Runs
 from dashboard.educator import SESSION_ID, Sessions
 from dashboard.jobs import Job, Jobs
 from dashboard.urlstate import CompareView, View, WhatIfView
-from sim.experiments.compare import KEY_ASSUMPTIONS, Comparison, cache_key
+from sim.experiments.compare import KEY_ASSUMPTIONS, cache_key
+from sim.experiments.compare import _band as band  # the CLI's band, so both summaries agree
 from sim.core.errors import InputError
 from sim.core.metrics import METRICS
 from sim.output.results import git_commit, version
@@ -114,12 +116,24 @@ class Bundle:
             return self._summary
 
     def _compute_summary(self, results: list[Runs]) -> pd.DataFrame:
-        """``Comparison.summary()`` one metric at a time (rows in its order: scenario, metric, group)."""
-        parts = [Comparison(self.baseline, {r.scenario.name: r.results(m.name, self.last_day) for r in results}).summary()
-                 for m in METRICS]
-        out = pd.concat(parts, ignore_index=True)
-        order = {name: i for i, name in enumerate(self.scenarios)}
-        return out.iloc[out["scenario"].map(order).argsort(kind="stable")].reset_index(drop=True)
+        """``Comparison.summary()`` (same rows, order and statistics) from the arrays: per
+        scenario, metric and group, the run total (flows) or last level (stocks) with its
+        10-90% band, and the paired difference from the baseline (the first run)."""
+        last, rows = self.last_day, []
+        base = {m.name: results[0].per_replicate(m.name, last) for m in METRICS}
+        for i, r in enumerate(results):
+            for m in METRICS:
+                v = base[m.name] if i == 0 else r.per_replicate(m.name, last)
+                for k, group in enumerate(("", *r.groups) if m.per_group else ("",)):
+                    q = band(v[:, k])
+                    d = band(v[:, k] - base[m.name][:, k]) if i > 0 else [np.nan] * 3
+                    rows.append({"scenario": r.scenario.name, "metric": m.name, "group": group,
+                                 "statistic": "total" if m.flow else f"day {last}",
+                                 "median": q[0], "p10": q[1], "p90": q[2],
+                                 "diff_median": d[0], "diff_p10": d[1], "diff_p90": d[2],
+                                 "replicates": len(v), "unit": m.unit.replace(" / day", "") if m.flow else m.unit,
+                                 "label": m.label})
+        return pd.DataFrame(rows)
 
 
 @functools.lru_cache(maxsize=1)
@@ -257,8 +271,9 @@ class Data:
                 except (OSError, ValueError, KeyError):
                     pass
             self._calibration = {"status": "running", "started": time.monotonic()}
+            state = dict(self._calibration)  # what this call started (the thread may finish before we return)
         threading.Thread(target=self._calibrate, args=(compute,), daemon=True, name="survsim-calibrate").start()
-        return dict(self._calibration)
+        return state
 
     def _calibration_file(self) -> Path | None:
         if self.results_dir is None:

@@ -41,6 +41,7 @@ SLOTS = 256                    # concurrent runs with day-by-day progress
 POLL = 0.2                     # seconds between progress reads
 INTERACTIVE, BACKGROUND = 0, 1  # queue priorities
 TASKS_PER_WORKER = 50          # replicates before a worker process is replaced
+SAVE_WAIT = 30                 # seconds close() waits for each cache write in progress
 
 
 class Abandoned(RuntimeError):
@@ -64,6 +65,7 @@ class Runner:
         self._lock = threading.RLock()
         self._memory = Memory(keep_bytes)
         self._saving: dict[str, Runs] = {}   # written to the disk cache in the background
+        self._savers: list[threading.Thread] = []
         self._inflight: dict[str, Future] = {}
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._seq = itertools.count()
@@ -186,7 +188,9 @@ class Runner:
 
         with self._lock:
             self._saving[key] = res
-        threading.Thread(target=save, name="survsim-save", daemon=True).start()
+        thread = threading.Thread(target=save, name="survsim-save", daemon=True)
+        self._savers = [t for t in self._savers if t.is_alive()] + [thread]
+        thread.start()
 
     def call(self, fn: Callable, *args: Any, priority: int = INTERACTIVE) -> Future:
         """Run a picklable module-level function in a worker process."""
@@ -224,6 +228,8 @@ class Runner:
                     p.terminate()
             for p in procs:
                 p.join(5)
+        for thread in self._savers:  # finish cache entries being written (a stopped write leaves only a temp folder)
+            thread.join(SAVE_WAIT)
 
     # --- internals ------------------------------------------------------------------------
     def _submit(self, priority: int, fn: Callable, *args: Any) -> Future:
