@@ -2,11 +2,16 @@
 
 One number, ``budget_mb`` (``survsim dashboard --memory-budget``; default 1536 MB), is
 the target for the whole server: the server process plus its worker processes. Measured
-on the shipped model: the server idles at ~220 MB, a worker at ~190 MB (~350 MB while it
-runs 200,000 residents). Of the budget, :data:`KEPT_SHARE` holds finished runs (an LRU by
-bytes, :class:`Memory`) and :data:`FLIGHT_SHARE` the runs being assembled
-(:class:`Flight`); a request whose runs alone would not fit in flight, or whose work
-exceeds ``max_resident_days``, is refused with a message saying what to lower.
+(tests/dash_http.py, two workers): ~840 MB once warm (server ~320 MB, each worker ~250 MB;
+a worker reaches ~350 MB while it runs 200,000 residents). Of the budget,
+:data:`KEPT_SHARE` holds finished runs (an LRU by bytes, :class:`Memory`) and
+:data:`FLIGHT_SHARE` the runs being assembled (:class:`Flight`). One request costs more
+than its runs while it is served: a ten-year what-if of 10 replicates (129 MB of runs) took
+the server from 832 MB to a 1,969 MB peak (assembly, cache write, the page's charts built
+from tidy rows), ~9x its runs; so a request may produce at most :data:`REQUEST_SHARE` of the
+budget in runs (77 MB at the default). A request over that, or whose work exceeds
+``max_resident_days``, is refused with a message saying what to lower. Freed memory is
+handed back to the system every :data:`TRIM_SECONDS` (:func:`trim`).
 
 A run keeps ``replicates x (days + 1) x values_per_day`` float64 numbers
 (:mod:`dashboard.compact`); assembling it briefly holds the workers' arrays too, hence
@@ -18,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,8 +34,10 @@ from sim.core.errors import InputError
 
 MB = 1 << 20
 KEPT_SHARE = 0.15      # of the budget: finished runs kept for charts
-FLIGHT_SHARE = 0.20    # of the budget: runs being assembled from the workers' arrays
+FLIGHT_SHARE = 0.18    # of the budget: runs being assembled from the workers' arrays
+REQUEST_SHARE = 0.05   # of the budget: the runs one request may produce (~9x that at its peak)
 ASSEMBLY_FACTOR = 2    # the workers' arrays and the assembled run exist together for a moment
+TRIM_SECONDS = 5.0     # how often freed heap memory is returned to the system
 BYTES_PER_VALUE = 8    # float64, as the model records them
 
 
@@ -38,7 +46,7 @@ class Limits:
     """What the server accepts (enforced in :meth:`dashboard.data.Data.request`)."""
 
     budget_mb: int = 1536                  # server + workers RSS target (2 cores / 24 GB machine)
-    max_resident_days: float = 4e9         # residents x days x replicates x scenarios per request (~2 min)
+    max_resident_days: float = 4e9         # residents x days x replicates x scenarios per request (~2 CPU-min)
     session_jobs: int = 2                  # runs one browser tab may have going at once
     server_jobs: int = 32                  # runs going or queued on the whole server
 
@@ -57,7 +65,7 @@ class Limits:
     @property
     def request_bytes(self) -> int:
         """The largest run set one request may produce."""
-        return self.flight_bytes // ASSEMBLY_FACTOR
+        return min(int(self.budget_mb * MB * REQUEST_SHARE), self.flight_bytes // ASSEMBLY_FACTOR)
 
     def check(self, items: Sequence[tuple[Any, int, int]]) -> None:
         """Refuse a request (list of (scenario, replicates, seed)) that is too large, saying
@@ -149,6 +157,23 @@ class Flight:
 
 
 _libc: Any = None
+_trimmer: threading.Thread | None = None
+
+
+def keep_trimming(interval: float = TRIM_SECONDS) -> None:
+    """Call :func:`trim` every ``interval`` seconds in a daemon thread (once per process):
+    chart callbacks free large tidy frames that glibc would otherwise keep."""
+    global _trimmer
+    if _trimmer is not None:
+        return
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval)
+            trim()
+
+    _trimmer = threading.Thread(target=loop, name="survsim-trim", daemon=True)
+    _trimmer.start()
 
 
 def trim() -> None:

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import runs, whatif, worker
-from dashboard.budget import ASSEMBLY_FACTOR, Flight, Limits, result_bytes, trim
+from dashboard.budget import ASSEMBLY_FACTOR, Flight, Limits, keep_trimming, result_bytes, trim
 from dashboard.compact import Runs
 from dashboard.educator import SESSION_ID, Sessions
 from dashboard.jobs import Job, Jobs
@@ -162,6 +162,7 @@ class Data:
         self.limits = limits if limits is not None else Limits()
         self.runner = runs.Runner(cache, workers=workers, keep_bytes=self.limits.kept_bytes)
         self.flight = Flight(self.limits.flight_bytes)
+        keep_trimming()
         self.jobs = Jobs()
         self.educators = Sessions()
         self._bundles: OrderedDict[tuple, Bundle] = OrderedDict()

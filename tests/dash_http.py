@@ -137,7 +137,8 @@ def wait_idle(server: Server, results: Path, timeout: float = 300) -> None:
     time.sleep(2)
 
 
-def drive(server: Server, sessions: int, residents: int, days: int, replicates: int) -> dict[str, Any]:
+def drive(server: Server, sessions: int, residents: int, days: int, replicates: int,
+          timeout: float = 300) -> dict[str, Any]:
     """``sessions`` concurrent what-if sessions (distinct seeds); RSS sampled throughout."""
     from dashboard import urlstate
     from dashboard.urlstate import WhatIfView
@@ -153,7 +154,7 @@ def drive(server: Server, sessions: int, residents: int, days: int, replicates: 
 
     def one(i: int) -> None:
         view = WhatIfView(residents=residents, days=days, replicates=replicates, seed=1000 + i, warrant=True)
-        statuses.append(server.whatif(urlstate.as_dict(view)))
+        statuses.append(server.whatif(urlstate.as_dict(view), timeout))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -176,6 +177,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--replicates", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=1, help="repeat the sessions this many times")
+    ap.add_argument("--timeout", type=float, default=300, help="seconds a session may take")
     ap.add_argument("--code", type=Path, default=ROOT, help="source tree to serve (e.g. an older checkout)")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
@@ -186,10 +188,10 @@ def main() -> None:
             idle = server.rss_mb()
             print(f"idle: {idle:.0f} MB")
             for r in range(a.rounds):
-                out = drive(server, a.sessions, a.residents, a.days, a.replicates)
+                out = drive(server, a.sessions, a.residents, a.days, a.replicates, a.timeout)
                 time.sleep(3)
                 done = sum(s == "Results ready." for s in out["statuses"])
-                print(f"round {r + 1}: {a.sessions} sessions ({done} done, {a.sessions - done} refused: "
+                print(f"round {r + 1}: {a.sessions} sessions ({done} done, {a.sessions - done} not: "
                       f"{sorted(set(s for s in out['statuses'] if s != 'Results ready.'))}) in {out['seconds']:.0f} s; "
                       f"peak {out['peak_mb']:.0f} MB; after {server.rss_mb():.0f} MB")
         finally:

@@ -104,7 +104,7 @@ def test_a_bigger_budget_allows_bigger_runs():
     items = [(base, 20, 1), (sc, 20, 1)]
     with pytest.raises(InputError):
         Limits(budget_mb=1536).check(items)
-    Limits(budget_mb=4096).check(items)
+    Limits(budget_mb=8192).check(items)
     with pytest.raises(InputError, match="memory-budget"):
         Limits(budget_mb=100)
 
