@@ -1,4 +1,5 @@
-"""``python -m dashboard [--host H] [--port P] [--results DIR] [--debug] [--workers N]``."""
+"""``python -m dashboard [--host H] [--port P] [--results DIR] [--debug] [--workers N] [--memory-budget MB]
+[--allow-host NAME]``."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ def cli() -> None:
     ap.add_argument("--results", default=None, help="folder whose .cache holds runs (default: ./results)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes for runs (default 2)")
     ap.add_argument("--debug", action="store_true", help="Dash debug mode (never on a shared machine)")
+    ap.add_argument("--memory-budget", type=int, default=1536, help="MB for the server and its workers (default 1536)")
+    ap.add_argument("--allow-host", action="append", default=[], help="also answer this host name (repeatable)")
     a = ap.parse_args()
-    main(a.host, a.port, a.results, a.debug, a.workers)
+    main(a.host, a.port, a.results, a.debug, a.workers, a.memory_budget, a.allow_host)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -25,19 +26,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard import runs, whatif, worker
+from dashboard.budget import ASSEMBLY_FACTOR, Flight, Limits, keep_trimming, result_bytes, trim
+from dashboard.compact import Runs
 from dashboard.educator import SESSION_ID, Sessions
 from dashboard.jobs import Job, Jobs
 from dashboard.urlstate import CompareView, View, WhatIfView
-from sim.experiments.compare import KEY_ASSUMPTIONS, Comparison, cache_key
+from sim.experiments.compare import KEY_ASSUMPTIONS, cache_key
+from sim.experiments.compare import _band as band  # the CLI's band, so both summaries agree
 from sim.core.errors import InputError
-from sim.output.figures import FUNNEL_METRICS
+from sim.core.metrics import METRICS
 from sim.output.results import git_commit, version
 from sim.policy.scenario import Scenario, load
 
-BUNDLES = 4   # comparisons kept ready for charts (each holds its runs and per-metric rows)
+log = logging.getLogger("survsim.dashboard")
+BUNDLES = 4   # comparisons kept ready for charts (each holds its summary; runs live in the runner's memory)
 
 
 def new_session() -> str:
@@ -51,49 +57,83 @@ def valid_session(sid: Any) -> bool:
 
 @dataclass
 class Bundle:
-    """A comparison ready for charts: its meta, the summary, and the rows of each metric
-    (sliced from the runs on first use and kept; the full table is never copied)."""
+    """A comparison ready for charts: its meta and summary, and the tidy rows of any metric,
+    built on demand from the runs (:class:`dashboard.compact.Runs`) that the runner keeps
+    within the memory budget. The bundle holds no run itself, so a finished job never pins
+    memory; a run the budget dropped is read back from the disk cache."""
 
-    cmp: Comparison
+    baseline: str
+    items: list[tuple[Scenario, int, int]]
+    runner: runs.Runner
     meta: dict[str, Any]
     last_day: int                  # common horizon of the runs
-    _slices: dict[str, pd.DataFrame] = field(default_factory=dict)
     _summary: pd.DataFrame | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def of(cls, cmp: Comparison, metrics: tuple[str, ...] = ()) -> Bundle:
-        """A bundle with the summary and ``metrics`` computed now (in the job, not in a chart's callback)."""
-        last = min(int(r.timeseries["day"].max()) for r in cmp.results.values())
-        b = cls(cmp, _meta(cmp), last)
-        b.summary()
-        b.frame(*metrics)
+    def of(cls, items: list[tuple[Scenario, int, int]], results: list[Runs], runner: runs.Runner) -> Bundle:
+        """A bundle of freshly run ``results`` (one per item) with its summary computed now
+        (in the job, not in a chart's callback)."""
+        last = min(r.last_day for r in results)
+        b = cls(items[0][0].name, items, runner, _meta(results), last)
+        b._summary = b._compute_summary(results)
         return b
 
     @property
+    def cmp(self) -> Bundle:
+        """The bundle itself (callers read ``bundle.cmp.baseline``, as of a Comparison)."""
+        return self
+
+    @property
     def scenarios(self) -> list[str]:
-        return list(self.cmp.results)
+        return [sc.name for sc, _, _ in self.items]
+
+    def runs(self) -> list[Runs]:
+        """The runs, from the runner's memory or its disk cache."""
+        out = []
+        for sc, reps, seed in self.items:
+            res = self.runner.cached(sc, reps, seed)
+            if res is None:
+                raise InputError("these results were dropped from memory to stay within the server's memory "
+                                 "budget and there is no disk cache; change a control to run them again")
+            out.append(res)
+        return out
 
     def frame(self, *metrics: str) -> pd.DataFrame:
         """The tidy rows of the given metrics, every scenario, over the common horizon."""
-        parts = []
-        for m in metrics:
-            with self._lock:
-                part = self._slices.get(m)
-            if part is None:
-                part = pd.concat([t[(t["metric"] == m) & (t["day"] <= self.last_day)]
-                                  for t in (r.timeseries for r in self.cmp.results.values())], ignore_index=True)
-                part["scenario"] = part["scenario"].astype(str)
-                with self._lock:
-                    self._slices[m] = part
-            parts.append(part)
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0] if parts else pd.DataFrame()
+        results = self.runs() if metrics else []
+        parts = [r.frame(m, self.last_day) for m in metrics for r in results]
+        if not parts:
+            return pd.DataFrame()
+        out = pd.concat(parts, ignore_index=True)
+        out["scenario"] = out["scenario"].astype(str)
+        return out
 
     def summary(self) -> pd.DataFrame:
         with self._lock:
             if self._summary is None:
-                self._summary = self.cmp.summary()
+                self._summary = self._compute_summary(self.runs())
             return self._summary
+
+    def _compute_summary(self, results: list[Runs]) -> pd.DataFrame:
+        """``Comparison.summary()`` (same rows, order and statistics) from the arrays: per
+        scenario, metric and group, the run total (flows) or last level (stocks) with its
+        10-90% band, and the paired difference from the baseline (the first run)."""
+        last, rows = self.last_day, []
+        base = {m.name: results[0].per_replicate(m.name, last) for m in METRICS}
+        for i, r in enumerate(results):
+            for m in METRICS:
+                v = base[m.name] if i == 0 else r.per_replicate(m.name, last)
+                for k, group in enumerate(("", *r.groups) if m.per_group else ("",)):
+                    q = band(v[:, k])
+                    d = band(v[:, k] - base[m.name][:, k]) if i > 0 else [np.nan] * 3
+                    rows.append({"scenario": r.scenario.name, "metric": m.name, "group": group,
+                                 "statistic": "total" if m.flow else f"day {last}",
+                                 "median": q[0], "p10": q[1], "p90": q[2],
+                                 "diff_median": d[0], "diff_p10": d[1], "diff_p90": d[2],
+                                 "replicates": len(v), "unit": m.unit.replace(" / day", "") if m.flow else m.unit,
+                                 "label": m.label})
+        return pd.DataFrame(rows)
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,13 +141,13 @@ def _commit() -> str | None:
     return git_commit()
 
 
-def _meta(cmp: Comparison) -> dict[str, Any]:
-    """Comparison.meta() without a git call per chart."""
-    base = cmp.results[cmp.baseline]
+def _meta(results: list[Runs]) -> dict[str, Any]:
+    """Comparison.meta() (baseline first) without a git call per chart."""
+    base = results[0]
     return {
         "scenarios": [{"name": s.name, "description": s.description, "policies": [p["type"] for p in s.policies]}
-                      for s in cmp.scenarios],
-        "baseline": cmp.baseline, "replicates": len(base.seeds), "seed": base.seed, "replicate_seeds": base.seeds,
+                      for s in (r.scenario for r in results)],
+        "baseline": base.scenario.name, "replicates": len(base.seeds), "seed": base.seed, "replicate_seeds": base.seeds,
         "version": version(), "git_commit": _commit(), "assumptions": list(KEY_ASSUMPTIONS),
         "start_date": str(base.scenario.params.run.start_date), "residents": base.scenario.params.city.n_residents,
     }
@@ -116,10 +156,13 @@ def _meta(cmp: Comparison) -> dict[str, Any]:
 class Data:
     """Everything the callbacks read: one instance per app."""
 
-    def __init__(self, results_dir: Path | None, workers: int = 2):
+    def __init__(self, results_dir: Path | None, workers: int = 2, limits: Limits | None = None):
         self.results_dir = Path(results_dir) if results_dir is not None else None
         cache = self.results_dir / ".cache" if self.results_dir is not None else None
-        self.runner = runs.Runner(cache, workers=workers)
+        self.limits = limits if limits is not None else Limits()
+        self.runner = runs.Runner(cache, workers=workers, keep_bytes=self.limits.kept_bytes)
+        self.flight = Flight(self.limits.flight_bytes)
+        keep_trimming()
         self.jobs = Jobs()
         self.educators = Sessions()
         self._bundles: OrderedDict[tuple, Bundle] = OrderedDict()
@@ -157,10 +200,11 @@ class Data:
         if not valid_session(sid):
             raise InputError("this browser session has no valid id; reload the page")
         items = self._runs(page, view)
+        self.limits.check(items)
         key = self.key(page, view)
-        metrics = (view.metric, "wrongful_stops", "disparity_wrongful_stops", *FUNNEL_METRICS)
-        return self.jobs.submit(sid, repr(key), lambda progress: self._bundle(key, items, progress, metrics),
-                                total=runs.work([r for r in items if not self.runner.is_cached(*r)]), group=page)
+        return self.jobs.submit(sid, repr(key), lambda progress: self._bundle(key, items, progress),
+                                total=runs.work([r for r in items if not self.runner.is_cached(*r)]), group=page,
+                                owner_limit=self.limits.session_jobs, total_limit=self.limits.server_jobs)
 
     def job(self, sid: str, job_id: Any) -> Job | None:
         return self.jobs.get(sid, job_id) if valid_session(sid) else None
@@ -175,14 +219,20 @@ class Data:
         job = self.job(sid, job_id)
         return job is not None and job.key == repr(self.key(page, view))
 
-    def _bundle(self, key: tuple, items: list, progress: Callable[[int], None],
-                metrics: tuple[str, ...] = ()) -> Bundle:
+    def _bundle(self, key: tuple, items: list, progress: Callable[[int], None]) -> Bundle:
         with self._lock:
             if key in self._bundles:
                 self._bundles.move_to_end(key)
                 return self._bundles[key]
-        results = self.runner.run(items, progress)
-        b = Bundle.of(Comparison(items[0][0].name, {r.scenario.name: r for r in results}), metrics)
+        need = ASSEMBLY_FACTOR * sum(result_bytes(sc, reps) for sc, reps, seed in items
+                                     if not self.runner.is_cached(sc, reps, seed))
+        try:
+            with self.flight.reserve(need, still_wanted=lambda: progress(0)):
+                results = self.runner.run(items, progress)
+                b = Bundle.of(items, results, self.runner)
+                del results
+        finally:
+            trim()  # the workers' arrays and the summaries' tidy rows are freed: give the memory back
         with self._lock:
             self._bundles[key] = b
             while len(self._bundles) > BUNDLES:
@@ -194,10 +244,14 @@ class Data:
         futures = self.runner.warm()
 
         def baseline() -> None:
-            for f in futures:
-                f.result()
-            base, _ = whatif.build(WhatIfView())
-            self.runner.run([(base, WhatIfView().replicates, WhatIfView().seed)], priority=runs.BACKGROUND)
+            try:
+                for f in futures:
+                    f.result()
+                base, _ = whatif.build(WhatIfView())
+                self.runner.run([(base, WhatIfView().replicates, WhatIfView().seed)], priority=runs.BACKGROUND)
+            except Exception:  # warm-up is optional; a stopping server ends it quietly
+                if not self.runner.closed:
+                    log.exception("warm-up failed")
 
         threading.Thread(target=baseline, name="survsim-warm", daemon=True).start()
 
@@ -218,8 +272,9 @@ class Data:
                 except (OSError, ValueError, KeyError):
                     pass
             self._calibration = {"status": "running", "started": time.monotonic()}
+            state = dict(self._calibration)  # what this call started (the thread may finish before we return)
         threading.Thread(target=self._calibrate, args=(compute,), daemon=True, name="survsim-calibrate").start()
-        return dict(self._calibration)
+        return state
 
     def _calibration_file(self) -> Path | None:
         if self.results_dir is None:
@@ -251,4 +306,6 @@ class Data:
             self._calibration = state
 
     def close(self) -> None:
+        """Stop jobs and worker processes (the server is stopping)."""
+        self.jobs.close()
         self.runner.close()

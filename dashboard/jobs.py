@@ -72,15 +72,18 @@ class Jobs:
         self._lock = threading.Lock()
 
     def submit(self, owner: str, key: str, fn: Callable[[Callable[[int], None]], Any], total: int,
-               group: str = "") -> str:
+               group: str = "", owner_limit: int | None = None, total_limit: int | None = None) -> str:
         """Start ``fn(progress)`` unless this owner already has a running or finished job
         for ``key``; return the job's id. With ``group``, the owner's other running jobs
-        of that group are cancelled (their ``progress`` call raises :class:`Cancelled`)."""
+        of that group are cancelled (their ``progress`` call raises :class:`Cancelled`).
+        Raises InputError if the owner already has ``owner_limit`` jobs going (other than
+        those this one replaces), or the registry ``total_limit``."""
         with self._lock:
             self._prune()
             for job in self._jobs.values():
                 if job.owner == owner and job.key == key and job.status in ("running", "done"):
                     return job.id
+            self._admit(owner, group, owner_limit, total_limit)
             if group:  # the owner's page asks for something else: stop or forget the old job
                 for other in self._jobs.values():
                     if other.owner == owner and other.group == group and other.status == "running":
@@ -111,6 +114,24 @@ class Jobs:
 
         self._pool.submit(body)
         return job.id
+
+    def _admit(self, owner: str, group: str, owner_limit: int | None, total_limit: int | None) -> None:
+        """Refuse a new job beyond the limits (jobs a newer one replaces do not count)."""
+        going = [j for j in self._jobs.values() if j.status == "running" and not j.cancelled]
+        mine = [j for j in going if j.owner == owner and not (group and j.group == group)]
+        if owner_limit is not None and len(mine) >= owner_limit:
+            raise InputError(f"this page already has {len(mine)} runs going (allowed: {owner_limit} at once); "
+                             "wait for one to finish")
+        if total_limit is not None and len(going) >= total_limit:
+            raise InputError(f"the server is busy with {len(going)} runs (allowed: {total_limit} at once); "
+                             "try again in a minute")
+
+    def close(self) -> None:
+        """Cancel every running job and forget queued ones (the server is stopping)."""
+        with self._lock:
+            for job in self._jobs.values():
+                job.cancelled = True
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def get(self, owner: str, job_id: Any) -> Job | None:
         """The job if it exists and belongs to ``owner``."""

@@ -8,7 +8,12 @@ pool at once, so a click never waits behind a long background queue.
 
 Results are cached by content with the same key and folder layout as
 :func:`sim.experiments.compare.run_cached` (``<cache>/<cache_key>/``), so the CLI and the dashboard
-reuse each other's runs; the most recent ones are also kept in memory.
+reuse each other's runs; the most recent ones are also kept in memory as arrays
+(:class:`dashboard.compact.Runs`), up to ``keep_bytes`` (:class:`dashboard.budget.Memory`).
+
+Workers die with the server (:func:`dashboard.worker.die_with`), are replaced after
+:data:`TASKS_PER_WORKER` replicates (so no worker keeps a large run's heap for ever), and
+are stopped by :meth:`Runner.close`.
 """
 
 from __future__ import annotations
@@ -16,26 +21,27 @@ from __future__ import annotations
 import atexit
 import itertools
 import multiprocessing as mp
+import os
 import queue
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from dashboard import worker
+from dashboard.budget import Memory
+from dashboard.compact import Runs
 from sim.experiments.compare import cache_key
-from sim.output.results import Results, load_results
 from sim.policy.scenario import Scenario, load
 from sim.core.streams import replicate_seeds
 
 SLOTS = 256                    # concurrent runs with day-by-day progress
 POLL = 0.2                     # seconds between progress reads
 INTERACTIVE, BACKGROUND = 0, 1  # queue priorities
+TASKS_PER_WORKER = 50          # replicates before a worker process is replaced
+SAVE_WAIT = 30                 # seconds close() waits for each cache write in progress
 
 
 class Abandoned(RuntimeError):
@@ -50,15 +56,16 @@ class Runner:
         >>> [res] = runner.run([(sim.load("baseline"), 4, 1)], progress=print)  # doctest: +SKIP
     """
 
-    def __init__(self, cache_dir: Path | None, workers: int = 2, keep_rows: int = 40_000_000):
+    def __init__(self, cache_dir: Path | None, workers: int = 2, keep_bytes: int = 300 << 20):
         self.cache_dir = cache_dir
         self.workers = workers
-        self.keep_rows = keep_rows
         self._ctx = mp.get_context("spawn")  # clean workers, as sim.experiments.runner does
         self._counters = self._ctx.Array("q", SLOTS)
         self._free_slots = list(range(SLOTS))
         self._lock = threading.RLock()
-        self._memory: OrderedDict[str, Results] = OrderedDict()
+        self._memory = Memory(keep_bytes)
+        self._saving: dict[str, Runs] = {}   # written to the disk cache in the background
+        self._savers: list[threading.Thread] = []
         self._inflight: dict[str, Future] = {}
         self._queue: queue.PriorityQueue = queue.PriorityQueue()
         self._seq = itertools.count()
@@ -68,41 +75,35 @@ class Runner:
         self._closed = False
 
     # --- cache ----------------------------------------------------------------------------
-    def cached(self, sc: Scenario, replicates: int, seed: int) -> Results | None:
-        """Results from memory or the disk cache, named after ``sc``; None if not run yet."""
+    def cached(self, sc: Scenario, replicates: int, seed: int) -> Runs | None:
+        """Runs from memory or the disk cache, named after ``sc``; None if not run yet."""
         key = cache_key(sc, seed, replicates)
-        with self._lock:
-            res = self._memory.get(key)
-            if res is not None:
-                self._memory.move_to_end(key)
+        res = self._memory.get(key)
+        if res is None:
+            with self._lock:
+                res = self._saving.get(key)
         if res is None and self.cache_dir is not None and (self.cache_dir / key / "manifest.json").is_file():
             try:
-                manifest, ts = load_results(self.cache_dir / key)
-            except (OSError, ValueError):
+                res = Runs.load(self.cache_dir / key, sc)
+            except (OSError, ValueError, KeyError):
                 return None  # unreadable cache entry: run again
-            for col in ("scenario", "metric", "group"):
-                ts[col] = ts[col].astype("category")
-            res = Results(sc, seed, list(manifest["replicate_seeds"]), ts)
-            self._remember(key, res)
-        return None if res is None else _named(res, sc)
+            if len(res.seeds) != replicates:
+                return None
+            self._memory.put(key, res)
+        return None if res is None else res.renamed(sc)
 
     def is_cached(self, sc: Scenario, replicates: int, seed: int) -> bool:
         key = cache_key(sc, seed, replicates)
+        if key in self._memory:
+            return True
         with self._lock:
-            if key in self._memory:
+            if key in self._saving:
                 return True
         return self.cache_dir is not None and (self.cache_dir / key / "manifest.json").is_file()
 
-    def _remember(self, key: str, res: Results) -> None:
-        with self._lock:
-            self._memory[key] = res
-            self._memory.move_to_end(key)
-            while len(self._memory) > 1 and sum(len(r.timeseries) for r in self._memory.values()) > self.keep_rows:
-                self._memory.popitem(last=False)
-
     # --- running --------------------------------------------------------------------------
     def run(self, items: Sequence[tuple[Scenario, int, int]], progress: Callable[[int], None] | None = None,
-            priority: int = INTERACTIVE, save: bool = True) -> list[Results]:
+            priority: int = INTERACTIVE, save: bool = True) -> list[Runs]:
         """Results for each (scenario, replicates, seed), running what is not cached; all
         replicates of all items are queued at once. ``progress`` gets the replicate-days
         done so far (of :func:`work`). A run of the same content already in progress (for
@@ -110,6 +111,7 @@ class Runner:
         slot = self._take_slot()
         mine: dict[str, tuple[Scenario, int, int, list[Future]]] = {}
         waiting: dict[str, tuple[Future, int]] = {}
+        fresh: dict[str, Runs] = {}   # held here too: memory may drop a run before we return it
         try:
             for sc, reps, seed in items:
                 key = cache_key(sc, seed, reps)
@@ -130,6 +132,7 @@ class Runner:
             while pending:
                 done, _ = wait(pending, timeout=POLL)
                 pending = [f for f in pending if f not in done]
+                del done
                 if progress is not None:
                     progress(self._count(slot) + sum(n for f, n in waiting.values() if f.done()))
             for f, _ in waiting.values():
@@ -137,14 +140,16 @@ class Runner:
                     raise f.exception()
             for key, (sc, reps, seed, futures) in mine.items():
                 try:
-                    res = Results.from_outputs(sc, seed, [f.result() for f in futures])
+                    res = Runs.from_outputs(sc, seed, [f.result() for f in futures])
                 except BaseException as e:
                     self._finish(key, error=e)
                     raise
-                self._remember(key, res)
-                self._finish(key, result=True)
+                futures.clear()  # drop the workers' arrays now that they are assembled (halves the peak)
                 if save and self.cache_dir is not None:
-                    _save_later(res, self.cache_dir / key)
+                    self._save_later(key, res)
+                self._memory.put(key, res)
+                fresh[key] = res
+                self._finish(key, result=True)
             again = [(sc, reps, seed) for sc, reps, seed in items
                      if cache_key(sc, seed, reps) in waiting and not self.is_cached(sc, reps, seed)]
             if again:  # the run we waited for was abandoned (or failed): run it here
@@ -158,11 +163,34 @@ class Runner:
             self._give_slot(slot)
         out = []
         for sc, reps, seed in items:
-            res = self.cached(sc, reps, seed)
+            mine_res = fresh.get(cache_key(sc, seed, reps))
+            res = mine_res.renamed(sc) if mine_res is not None else self.cached(sc, reps, seed)
             if res is None:
                 raise RuntimeError(f"results of {sc.name} missing after the run")
             out.append(res)
         return out
+
+    def _save_later(self, key: str, res: Runs) -> None:
+        """Write a run to the disk cache in a background thread (the page need not wait);
+        until then :meth:`cached` finds it here even if memory dropped it."""
+        folder = self.cache_dir / key
+
+        def save() -> None:
+            try:
+                with _SAVER:
+                    if not (folder / "manifest.json").is_file():
+                        res.save(folder)
+            except OSError:
+                pass  # a full disk loses the cache entry, not the run
+            finally:
+                with self._lock:
+                    self._saving.pop(key, None)
+
+        with self._lock:
+            self._saving[key] = res
+        thread = threading.Thread(target=save, name="survsim-save", daemon=True)
+        self._savers = [t for t in self._savers if t.is_alive()] + [thread]
+        thread.start()
 
     def call(self, fn: Callable, *args: Any, priority: int = INTERACTIVE) -> Future:
         """Run a picklable module-level function in a worker process."""
@@ -174,15 +202,34 @@ class Runner:
             params = load("baseline", {"run.days": 5, "city.n_residents": 1000}).params.model_dump(mode="json")
         return [self._submit(BACKGROUND, worker.warm, params) for _ in range(self.workers)]
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
-        """Stop the dispatcher and the worker processes."""
+        """Stop the dispatcher and the worker processes (running replicates are abandoned)."""
         with self._lock:
             self._closed = True
             ex, self._ex = self._ex, None
+        while True:  # replicates not yet handed to a worker fail now, so no job waits for them
+            try:
+                _, _, fut, fn, _ = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if fn is not None and fut.set_running_or_notify_cancel():
+                fut.set_exception(RuntimeError("the dashboard is stopping"))
         if self._dispatcher is not None:
             self._queue.put((-1, -1, None, None, ()))
         if ex is not None:
+            procs = list((getattr(ex, "_processes", None) or {}).values())
             ex.shutdown(wait=False, cancel_futures=True)
+            for p in procs:  # shutdown() waits for running replicates; a stopping server does not
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(5)
+        for thread in self._savers:  # finish cache entries being written (a stopped write leaves only a temp folder)
+            thread.join(SAVE_WAIT)
 
     # --- internals ------------------------------------------------------------------------
     def _submit(self, priority: int, fn: Callable, *args: Any) -> Future:
@@ -227,9 +274,12 @@ class Runner:
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
+            if self._closed:
+                raise RuntimeError("the dashboard is stopping")
             if self._ex is None:
                 self._ex = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=worker.init,
-                                               initargs=(self._counters,))
+                                               initargs=(self._counters, os.getpid()),
+                                               max_tasks_per_child=TASKS_PER_WORKER)
             return self._ex
 
     def _finish(self, key: str, result: Any = None, error: BaseException | None = None) -> None:
@@ -261,24 +311,4 @@ def work(items: Sequence[tuple[Scenario, int, int]]) -> int:
     return sum(reps * sc.params.run.days for sc, reps, _ in items)
 
 
-def _named(res: Results, sc: Scenario) -> Results:
-    """The same numbers under the requesting scenario's name (content-identical runs)."""
-    ts = res.timeseries
-    if not (len(ts) and ts["scenario"].cat.categories.tolist() == [sc.name]):
-        ts = ts.assign(scenario=pd.Categorical.from_codes([0] * len(ts), categories=[sc.name]))
-    return Results(sc, res.seed, res.seeds, ts)
-
-
-_SAVER = threading.Lock()
-
-
-def _save_later(res: Results, folder: Path) -> None:
-    """Write a run to the disk cache in a background thread (the page need not wait)."""
-    def save() -> None:
-        with _SAVER:
-            if not (folder / "manifest.json").is_file():
-                try:
-                    res.save(folder)
-                except OSError:
-                    pass  # a full disk loses the cache entry, not the run
-    threading.Thread(target=save, name="survsim-save", daemon=True).start()
+_SAVER = threading.Lock()   # one cache write at a time (each holds one replicate's tidy rows)

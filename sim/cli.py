@@ -340,6 +340,11 @@ def dashboard(
     results: Annotated[Path, typer.Option(help="folder whose .cache holds runs (shared with survsim compare)")] = Path("results"),
     workers: Annotated[int, typer.Option(min=1, max=64, help="worker processes for runs")] = 2,
     debug: Annotated[bool, typer.Option(help="Dash debug mode (never on a shared machine)")] = False,
+    memory_budget: Annotated[int, typer.Option(
+        min=256, max=1 << 20, help="MB the server and its workers aim to stay within; sets the largest run "
+                                   "a page may request and how many finished runs are kept")] = 1536,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        help="also answer requests for this host name (repeatable; localhost names and --host always are)")] = None,
 ) -> None:
     """Serve the dashboard: compare scenarios, what-if runs, educator mode, calibration."""
     try:
@@ -348,7 +353,8 @@ def dashboard(
         fail(e)
     from dashboard.app import main as serve
 
-    serve(host=host, port=port, results=results, debug=debug, workers=workers)
+    serve(host=host, port=port, results=results, debug=debug, workers=workers, memory_budget=memory_budget,
+          allow_hosts=tuple(allow_host or ()))
 
 
 @app.command()
