@@ -22,7 +22,7 @@ def _charts(metric: str, group: str, flow: str) -> str:
 
 def compare_code(view: CompareView) -> str:
     """Python for a Compare view."""
-    return ("from sim import figures\n"
+    return ("from sim.output import figures\n"
             "from sim.experiments.compare import compare\n\n"
             "cmp = compare(\n"
             f"    {list(view.scenarios)!r},\n"
@@ -37,7 +37,7 @@ def whatif_code(view: WhatIfView) -> str:
     """Python for a What-if view: the same scenarios as :func:`dashboard.whatif.build`."""
     return ("import dataclasses\n\n"
             "import sim\n"
-            "from sim import figures\n"
+            "from sim.output import figures\n"
             "from sim.experiments.compare import Comparison\n"
             "from sim.policy.policies import parse\n\n"
             f"size = {whatif.size(view)!r}\n"

@@ -18,7 +18,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import tomllib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 from sim.experiments.compare import DEFAULT_SCENARIOS
 from sim.core.groups import GROUP_KEYS
 from sim.core.metrics import BY_NAME
+from sim.output.style import scenario_label
 from sim.policy.scenario import shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
@@ -36,6 +39,20 @@ EXCLUDED = ("educator",)  # presets with other groups cannot share charts with c
 FR_LAWS = {"none": "No federal law (status quo)", "moratorium": "Moratorium (ban on police searches)",
            "regulation": "Regulation (99% threshold, review, no arrest on a match alone, bias audit)"}
 FLOWS = ("cumulative", "rolling")
+
+
+@functools.lru_cache(maxsize=64)
+def scenario_description(name: str) -> str:
+    """The one-line ``description`` of a shipped scenario file ('' if it has none)."""
+    for path in shipped():
+        if path.stem == name:
+            return " ".join(str(tomllib.loads(path.read_text()).get("description", "")).split())
+    return ""
+
+
+def scenario_options(names: list[str]) -> list[dict[str, str]]:
+    """Dropdown options: plain names, the file's description as the tooltip."""
+    return [{"label": scenario_label(n), "value": n, "title": scenario_description(n)} for n in names]
 
 
 def scenario_names() -> list[str]:
