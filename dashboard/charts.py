@@ -69,6 +69,7 @@ def _figure(bundle: Bundle, view: Any, kind: str) -> go.Figure:
     except InputError as e:
         return placeholder(str(e))
     _plain_names(fig, bundle.scenarios)
+    _outline_bands(fig)
     _legend_on_top(fig)  # a right-hand legend squeezes the plot on a phone
     if kind == "funnel":
         _wrap_panel_notes(fig)
@@ -101,6 +102,22 @@ def _plain_names(fig: go.Figure, names: list[str]) -> None:
         for sc in names:
             if fig.layout.title.text.endswith(f"change vs {sc}"):
                 fig.layout.title.text = fig.layout.title.text[:-len(sc)] + scenario_label(sc).lower()
+
+
+def _outline_bands(fig: go.Figure) -> None:
+    """Bands that stay attributable when they overlap: a lighter fill, and each band's
+    edges drawn as thin lines in its scenario's colour and dash."""
+    style = {t.meta["scenario"]: t.line for t in fig.data
+             if t.type == "scatter" and isinstance(t.meta, dict) and t.meta.get("role") == "median"}
+    for t in fig.data:
+        meta = t.meta if isinstance(t.meta, dict) else {}
+        line = style.get(meta.get("scenario"))
+        if line is None or meta.get("role") not in ("p10", "p90"):
+            continue
+        t.line = dict(color=line.color, width=0.8, dash=line.dash)
+        if meta["role"] == "p90" and isinstance(t.fillcolor, str) and t.fillcolor.startswith("rgba("):
+            r, g, b, _ = t.fillcolor[5:-1].split(",")
+            t.fillcolor = f"rgba({r},{g},{b},0.07)"
 
 
 def _legend_on_top(fig: go.Figure) -> None:
@@ -194,7 +211,8 @@ def headline_numbers(bundle: Bundle, scenario: str | None = None) -> dict[str, A
         if (sc, metric) not in s.index or (bundle.cmp.baseline, metric) not in s.index:
             continue
         r, base = s.loc[(sc, metric)], s.loc[(bundle.cmp.baseline, metric)]
-        pct = f" ({100 * r['diff_median'] / base['median']:+.0f}%)" if base["median"] else ""
+        share = 100 * r["diff_median"] / base["median"] if base["median"] else None
+        pct = "" if share is None else f" ({share:+.0f}%)" if abs(share) >= 1 else " (under 1%)"
         cards.append({"metric": metric, "what": what, "change": fmt(r["diff_median"], True) + pct,
                       "band": f"{fmt(r['diff_p10'], True)} to {fmt(r['diff_p90'], True)}",
                       "of": f"{scenario_label(bundle.cmp.baseline)}: {fmt(base['median'])} over the run"})

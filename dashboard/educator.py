@@ -58,6 +58,7 @@ class EducatorSession:
     playing: bool = field(init=False, default=False)   # kept here, not in the browser: ticks in flight
                                                        # cannot undo a pause
     used: float = field(init=False, default_factory=time.monotonic)
+    clicks: dict = field(init=False, default_factory=dict)  # button -> n_clicks acted on (a click once)
 
     def __post_init__(self) -> None:
         self.reset(self.seed)

@@ -22,16 +22,20 @@ def summary(cmp: Comparison) -> pd.DataFrame:
     """Per scenario, metric and group: median and 10-90% band of the run statistic (flows:
     total over the common horizon; stocks: the last day), and of the paired difference from
     the baseline (replicate by replicate)."""
-    ts = cmp.timeseries
-    last = ts["day"].max()
-    flow = ts["metric"].astype(str).map(lambda m: BY_NAME[m].flow)
+    last = min(int(r.timeseries["day"].max()) for r in cmp.results.values())  # common horizon
     keys = ["scenario", "metric", "group"]
-    rows = ts[flow | (ts["day"] == last)]
-    per_rep = rows.groupby(keys + ["replicate"], observed=True, sort=False)["value"].sum(min_count=1)
+    parts = []
+    for name, res in cmp.results.items():  # per scenario: no copy of the whole table
+        ts = res.timeseries
+        flow = ts["metric"].map({m: BY_NAME[str(m)].flow for m in ts["metric"].unique()}).astype(bool).to_numpy()
+        day = ts["day"].to_numpy()
+        rows = ts[(flow & (day <= last)) | (day == last)]
+        part = rows.groupby(["metric", "group", "replicate"], observed=True, sort=False)["value"].sum(min_count=1)
+        parts.append(pd.concat({name: part}, names=["scenario"]))
+    per_rep = pd.concat(parts)
     is_flow = per_rep.index.get_level_values("metric").astype(str).map(lambda m: BY_NAME[m].flow)
     per_rep = per_rep.where(~(is_flow & per_rep.isna()), 0.0)  # a flow's empty days add up to 0, as before
     per_rep = per_rep.where(np.isfinite(per_rep))
-    order = rows.drop_duplicates(keys)[keys].astype(str)
     stats = _bands(per_rep)
     base = per_rep.xs(cmp.baseline, level="scenario", drop_level=False)
     base = base.reset_index("scenario", drop=True)
@@ -45,7 +49,6 @@ def summary(cmp: Comparison) -> pd.DataFrame:
     out = out.reset_index()
     for col in keys:
         out[col] = out[col].astype(str)
-    out = order.merge(out, on=keys, how="left")
     metric = out["metric"].map(BY_NAME)
     out.insert(3, "statistic", [("total" if m.flow else f"day {last}") for m in metric])
     out["unit"] = [m.unit.replace(" / day", "") if m.flow else m.unit for m in metric]

@@ -68,6 +68,8 @@ def _int(lo: int, hi: int) -> Callable[[Any], int]:
             raise ValueError("not a whole number")
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):  # a number box left empty or out of range
+            raise ValueError(f"empty or outside {lo:,}-{hi:,}")
         if isinstance(raw, str):
             text = raw.strip().replace(",", "").replace("_", "")
             if not text.lstrip("-").isdigit() or len(text) > 12:

@@ -263,7 +263,9 @@ def test_whatif_recompute_marks_old_charts_and_counts_honestly(browser, served):
             if not replaced and done > 0:  # replace the running job by another
                 browser.find_element("#whatif-consent input").click()
                 browser.find_element("#whatif-apply").click()
+                until(lambda: "consent=1" in browser.driver.current_url, "the second Apply did not take", 30)
                 replaced = True
+                continue
         if status == "Results ready." and replaced:
             break
         time.sleep(0.1)

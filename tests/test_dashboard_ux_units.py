@@ -204,3 +204,39 @@ def test_vectorised_summary_equals_the_comparisons(data, sid):
         assert (got[col].to_numpy() == want[col].to_numpy()).all(), col
     for col in ("median", "p10", "p90", "diff_median", "diff_p10", "diff_p90"):
         np.testing.assert_allclose(got[col].astype(float), want[col].astype(float), equal_nan=True, err_msg=col)
+
+
+def test_educator_click_sent_twice_is_acted_on_once():
+    """Dash may send a pending click again together with a timer tick: Pause must not
+    toggle twice (seen as a Pause that never takes under load)."""
+    from dashboard.callbacks import educator as cb
+    from dashboard.educator import EducatorSession
+
+    s = EducatorSession(seed=1)
+    assert cb.user_trigger({"educator-timer.n_intervals": 3, "educator-play.n_clicks": 2}) == "educator-play"
+    assert cb.once(s, None, {}) is None and s.clicks == {}
+    n = {"educator-play": 1, "educator-step": None, "educator-reset": None}
+    assert cb.once(s, "educator-play", n) == "educator-play"      # first click: Play
+    cb.act(s, "educator-play", 1, ["fear"], 1)
+    assert s.playing
+    assert cb.once(s, "educator-play", n) == cb.REPEAT            # the same click again: nothing
+    assert cb.once(s, "educator-timer", n) == "educator-timer"    # ticks are not clicks
+    n["educator-play"] = 2
+    assert cb.once(s, "educator-play", n) == "educator-play"      # a new click: Pause
+    cb.act(s, "educator-play", 1, ["fear"], 1)
+    assert not s.playing
+
+
+def test_an_empty_or_out_of_range_number_box_says_what_is_allowed():
+    view, msgs = urlstate.validate("whatif", {"residents": ""})
+    assert view.residents == 20_000 and msgs == ["residents = '': empty or outside 1,000-200,000; using 20000."]
+
+
+def test_bands_have_outlines_in_their_scenarios_style(data, sid):
+    view, bundle = run_view(data, sid, "compare", f"?{TINY}&scenarios=warrant_required&metric=cameras")
+    fig = charts.figure(bundle, view, "timeseries")
+    for sc in bundle.scenarios:
+        med = next(t for t in fig.data if t.meta.get("scenario") == sc and t.meta.get("role") == "median")
+        for role in ("p10", "p90"):
+            edge = next(t for t in fig.data if t.meta.get("scenario") == sc and t.meta.get("role") == role)
+            assert edge.line.color == med.line.color and edge.line.dash == med.line.dash and edge.line.width > 0

@@ -43,6 +43,22 @@ def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | 
     return log
 
 
+REPEAT = "repeat"
+
+
+def once(s: EducatorSession, trigger: str | None, clicks: dict[str, Any]) -> str | None:
+    """The trigger, or REPEAT for a button click already acted on (Dash may send a pending
+    click again together with a timer tick; a Pause toggled twice never pauses)."""
+    if trigger is None:  # the page was (re)opened: its buttons count from 0 again
+        s.clicks = {}
+    elif trigger in clicks:
+        n = clicks[trigger] or 0
+        if n <= s.clicks.get(trigger, 0):
+            return REPEAT
+        s.clicks[trigger] = n
+    return trigger
+
+
 def user_trigger(triggered: dict[str, str]) -> str | None:
     """The component that fired, a user's click before a timer tick: Dash sends one request
     for inputs that change together, so a Pause clicked as a tick fires must not be lost."""
@@ -80,7 +96,10 @@ def register(app: dash.Dash, data: Data) -> None:
         view = urlstate.from_store("educator", state)
         s = data.educators.get(sid, view.seed)
         with s.lock:
-            act(s, user_trigger(ctx.triggered_prop_ids), speed, loops, seed)
+            trigger = once(s, user_trigger(ctx.triggered_prop_ids),
+                           {ids.EDU_PLAY: _play, ids.EDU_STEP: _step, ids.EDU_RESET: _reset})
+            if trigger != REPEAT:
+                act(s, trigger, speed, loops, seed)
             playing = s.playing
             day, city, charts, log = render(s, urlstate.validate("educator", {"layer": layer})[0].layer)
             on = [k for k, v in s.loops().items() if v]
