@@ -212,7 +212,8 @@ def headline_numbers(bundle: Bundle, scenario: str | None = None) -> dict[str, A
             continue
         r, base = s.loc[(sc, metric)], s.loc[(bundle.cmp.baseline, metric)]
         share = 100 * r["diff_median"] / base["median"] if base["median"] else None
-        pct = "" if share is None else f" ({share:+.0f}%)" if abs(share) >= 1 else " (under 1%)"
+        pct = ("" if share is None else " (no change)" if r["diff_median"] == 0
+               else f" ({share:+.0f}%)" if abs(share) >= 1 else " (under 1%)")
         cards.append({"metric": metric, "what": what, "change": fmt(r["diff_median"], True) + pct,
                       "band": f"{fmt(r['diff_p10'], True)} to {fmt(r['diff_p90'], True)}",
                       "of": f"{scenario_label(bundle.cmp.baseline)}: {fmt(base['median'])} over the run"})

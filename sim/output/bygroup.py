@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from sim.core.errors import InputError
 from sim.core.groups import CENSUS_SHARES, GROUP_KEYS, label as group_label
 from sim.core.metrics import BY_NAME
-from sim.output.style import DASHES, FEW_EVENTS, PALETTE, apply_style, caption, scenario_label
+from sim.output.style import FEW_EVENTS, PALETTE, apply_style, caption, scenario_label
 
 PER = 1000   # rates per this many residents of the group
 
@@ -41,7 +41,7 @@ def totals(ts: pd.DataFrame, metric: str, names: Sequence[str]) -> pd.DataFrame:
 
 def by_group(ts: pd.DataFrame, metric: str, meta: dict[str, Any], scenarios: Sequence[str] | None = None,
              sizes: dict[str, float] | None = None) -> go.Figure:
-    """Bars per group (x) and scenario (colour and hatching): the metric per 1,000 residents
+    """Bars per group (x) and scenario (colour, in legend order): the metric per 1,000 residents
     of the group (intensive metrics as they are), median over replicates, 10-90% error bars.
 
     Example:
@@ -63,12 +63,10 @@ def by_group(ts: pd.DataFrame, metric: str, meta: dict[str, Any], scenarios: Seq
     t = t.assign(rate=rate)
     groups = [g for g in GROUP_KEYS if g in set(t["group"])]
     fig = go.Figure()
-    patterns = ("", "/", ".", "x", "-", "|", "+")
     for i, sc in enumerate(names):
         q = t[t["scenario"] == sc].groupby("group")["rate"].quantile([0.1, 0.5, 0.9]).unstack().reindex(groups)
         fig.add_bar(x=[group_label(g) for g in groups], y=q[0.5], name=scenario_label(sc),
-                    marker=dict(color=PALETTE[i % len(PALETTE)], pattern=dict(shape=patterns[i % len(patterns)],
-                                fgcolor="white", solidity=0.25), line=dict(color="#222222", width=0.6)),
+                    marker=dict(color=PALETTE[i % len(PALETTE)], line=dict(color="#222222", width=0.6)),
                     error_y=dict(type="data", symmetric=False, array=q[0.9] - q[0.5], arrayminus=q[0.5] - q[0.1],
                                  color="#333333", thickness=1.2, width=3),
                     meta={"scenario": sc, "role": "median"},
