@@ -58,6 +58,7 @@ class EducatorSession:
     playing: bool = field(init=False, default=False)   # kept here, not in the browser: ticks in flight
                                                        # cannot undo a pause
     used: float = field(init=False, default_factory=time.monotonic)
+    clicks: dict = field(init=False, default_factory=dict)  # button -> n_clicks acted on (a click once)
 
     def __post_init__(self) -> None:
         self.reset(self.seed)
@@ -117,6 +118,7 @@ class EducatorSession:
             "stop_xy": c.xy[c.nbh[rows]] + self.jitter[rows],
             "stop_day": np.concatenate([np.full(len(s.rows), s.day) for s in recent]) if recent else np.zeros(0),
             "stop_wrongful": np.concatenate([s.wrongful for s in recent]) if recent else np.zeros(0, bool),
+            "stop_group": c.group[rows], "group_size": np.bincount(c.group, minlength=len(keys)),
             "groups": keys, "total": m.recorder.total[: d + 1], "by_group": m.recorder.by_group[: d + 1],
             "index": dict(m.recorder.index), "households": len(c.hh_nbh), "residents": len(c.nbh),
             "switches": list(self.switches), "loops": self.loops(),

@@ -124,6 +124,30 @@ class ResultIds:
     def code(self) -> str:
         return f"{self.page}-code"
 
+    @property
+    def results(self) -> str:        # the results panel (class "stale" while recomputing)
+        return f"{self.page}-results"
+
+    @property
+    def headline(self) -> str:       # the four-number headline
+        return f"{self.page}-headline"
+
+    @property
+    def headline_for(self) -> str:   # which scenario the headline is about
+        return f"{self.page}-headline-for"
+
+    @property
+    def export_status(self) -> str:  # "Preparing the download..." while an export renders
+        return f"{self.page}-export-status"
+
+    @property
+    def apply(self) -> str:          # What-if: run the settings (controls do not run on change)
+        return f"{self.page}-apply"
+
+    @property
+    def pending(self) -> str:        # What-if: "changed, not applied yet"
+        return f"{self.page}-pending"
+
     def graph(self, kind: str) -> str:
         return f"{self.page}-graph-{kind}"
 

@@ -21,8 +21,17 @@ from sim.core.groups import label as group_label
 LAYERS = {"coverage": ("Camera coverage", "share of street covered"),
           "attention": ("Patrol attention", "relative to the most patrolled"),
           "group_b": ("Share of residents in Group B", "share of residents")}
-# Light-to-dark blue (sequential, readable by colour-blind viewers; markers stay visible on it).
-SCALE = [[0.0, "#F7FBFF"], [0.25, "#C6DBEF"], [0.5, "#6BAED6"], [0.75, "#2171B5"], [1.0, "#08306B"]]
+# One sequential scale per layer (ColorBrewer Blues, Purples, Greens: light to dark, readable
+# by colour-blind viewers), each over a FIXED range: the same colour means the same value on
+# every day, so a class can watch coverage grow instead of a scale that rescales each frame.
+SCALES = {"coverage": [[0.0, "#F7FBFF"], [0.25, "#C6DBEF"], [0.5, "#6BAED6"], [0.75, "#2171B5"], [1.0, "#08306B"]],
+          "attention": [[0.0, "#FCFBFD"], [0.25, "#DADAEB"], [0.5, "#9E9AC8"], [0.75, "#6A51A3"], [1.0, "#3F007D"]],
+          "group_b": [[0.0, "#F7FCF5"], [0.25, "#C7E9C0"], [0.5, "#74C476"], [0.75, "#238B45"], [1.0, "#00441B"]]}
+SCALE = SCALES["coverage"]
+# Coverage: 0-60% of the street (the darkest colour means 60% or more); the others 0-100%.
+RANGES = {"coverage": (0.0, 0.6), "attention": (0.0, 1.0), "group_b": (0.0, 1.0)}
+# Stopped residents: colour AND shape by group (a colour-blind reader can tell them apart).
+GROUP_MARKS = (("#000000", "circle"), ("#E69F00", "diamond"), ("#56B4E9", "square"), ("#009E73", "triangle-up"))
 MARKER_LINE = dict(color="white", width=1.2)
 MAP_HEIGHT, CHARTS_HEIGHT = 600, 430
 
@@ -42,33 +51,40 @@ def city_map(snap: dict[str, Any]) -> go.Figure:
     z = np.full((side_y, side_x), np.nan)
     z[xy[:, 1].astype(int), xy[:, 0].astype(int)] = values
     title, unit = LAYERS[snap["layer"]]
-    zmax = 1.0 if snap["layer"] != "coverage" else max(0.25, float(np.nanmax(values)) if len(values) else 0.25)
+    zmin, zmax = RANGES[snap["layer"]]
     fig = go.Figure(go.Heatmap(
-        z=z, x=list(range(side_x)), y=list(range(side_y)), colorscale=SCALE, zmin=0, zmax=zmax, xgap=2, ygap=2,
-        colorbar=dict(title=dict(text=unit, side="right", font=dict(size=12)), thickness=14, len=0.85,
+        z=z, x=list(range(side_x)), y=list(range(side_y)), colorscale=SCALES[snap["layer"]], zmin=zmin, zmax=zmax,
+        xgap=2, ygap=2,
+        colorbar=dict(title=dict(text=unit + (" (60% or more: darkest)" if snap["layer"] == "coverage" else ""),
+                                 side="right", font=dict(size=12)), thickness=14, len=0.85,
                       tickformat=".0%", tickfont=dict(size=12)),
         hovertemplate="neighbourhood (%{x}, %{y})<br>" + html.escape(title) + ": %{z:.0%}<extra></extra>",
         name=title, showlegend=False))
     _borders(fig, xy, snap["dept"])
     day = snap["day"]
     sx, sd, sw = snap["stop_xy"], snap["stop_day"], snap["stop_wrongful"]
+    sg = snap.get("stop_group", np.zeros(len(sd), int))
     today = sd == day
-    for name, sel, size, colour, symbol, opacity in (
-            ("Stop, earlier (30 days)", ~today & ~sw, 7, "#222222", "circle", 0.55),
-            ("Stop today", today & ~sw, 11, "#222222", "circle", 1.0),
-            ("Wrongful stop, earlier", ~today & sw, 10, WRONG_COLOUR, "x", 0.7),
-            ("Wrongful stop today", today & sw, 15, WRONG_COLOUR, "x", 1.0)):
-        fig.add_scatter(x=sx[sel, 0] if len(sx) else [], y=sx[sel, 1] if len(sx) else [], mode="markers",
-                        name=name, opacity=opacity, hoverinfo="skip",
-                        marker=dict(size=size, color=colour, symbol=symbol, line=MARKER_LINE))
+    for g, key in enumerate(snap["groups"]):
+        colour, symbol = GROUP_MARKS[g % len(GROUP_MARKS)]
+        mine = (sg == g) & ~sw
+        for when, sel, size, opacity in (("earlier", mine & ~today, 8, 0.6), ("today", mine & today, 12, 1.0)):
+            fig.add_scatter(x=sx[sel, 0] if len(sx) else [], y=sx[sel, 1] if len(sx) else [], mode="markers",
+                            name=f"Stop of {group_label(key)} ({when})", opacity=opacity, hoverinfo="skip",
+                            showlegend=when == "earlier", legendgroup=key,
+                            marker=dict(size=size, color=colour, symbol=symbol, line=MARKER_LINE))
+    fig.add_scatter(x=sx[sw, 0] if len(sx) else [], y=sx[sw, 1] if len(sx) else [], mode="markers",
+                    name="Wrongful stop (innocent person)", hoverinfo="skip",
+                    marker=dict(size=13, color=WRONG_COLOUR, symbol="x", line=MARKER_LINE))
     fig.update_xaxes(visible=False, range=[-0.55, side_x - 0.45], constrain="domain", fixedrange=True)
     fig.update_yaxes(visible=False, range=[-0.55, side_y - 0.45], scaleanchor="x", fixedrange=True)
     n_today = int(today.sum())
     partnered = ", ".join(f"dept {i + 1}: {'partnered' if p else 'not partnered'}"
                           for i, p in enumerate(snap["partnered"]))
-    caption = (f"Cells: neighbourhoods coloured by {title.lower()}; thick lines: police jurisdictions "
-               f"({partnered}). Dots: residents stopped in the last 30 days, placed at random inside their "
-               f"neighbourhood (larger: today, {n_today}); orange crosses: wrongful stops "
+    caption = (f"Squares: neighbourhoods coloured by {title.lower()} (the same colour means the same value on "
+               f"every day); thick lines: the two police areas ({partnered}). Marks: people stopped by police in "
+               f"the last 30 days, shape and colour by group, placed at random inside their neighbourhood "
+               f"(larger: today, {n_today}); orange crosses: wrongful stops of innocent people "
                f"({int(sw.sum())} in 30 days).")
     when = date_of(day, snap["start_date"])
     fig = apply_style(fig, f"The city on {when[0].lower()}{when[1:]}", _wrap(caption, 80), subtitle=title,
@@ -103,7 +119,8 @@ def running_charts(snap: dict[str, Any]) -> go.Figure:
     total, by_group, idx, groups = snap["total"], snap["by_group"], snap["index"], snap["groups"]
     days = np.arange(len(total))
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09, subplot_titles=(
-        "Households with a camera", "Mean fear of crime (0-1)", "Stops so far (dashed: wrongful)"))
+        "Homes with a camera", "Fear of crime (0 = none, 1 = most)",
+        "Stops per 1,000 people of the group<br>(dashed: innocent people)"))
     cams = 100 * total[:, idx["cameras"]] / max(snap["households"], 1)
     fig.add_scatter(x=days, y=cams, name="all households", line=dict(color=PALETTE[6], width=2.5),
                     hovertemplate="day %{x}: %{y:.1f}%<extra></extra>", row=1, col=1)
@@ -114,12 +131,16 @@ def running_charts(snap: dict[str, Any]) -> go.Figure:
                         line=dict(color=colour, width=2.5),
                         hovertemplate=f"{name}, day %{{x}}: %{{y:.3f}}<extra></extra>",
                         row=1, col=2)
-        fig.add_scatter(x=days, y=np.cumsum(by_group[:, idx["stops"], g]), name=name, legendgroup=key,
+        per = 1000 / max(int(snap["group_size"][g]), 1) if "group_size" in snap else 1.0
+        fig.add_scatter(x=days, y=np.cumsum(by_group[:, idx["stops"], g]) * per, name=name, legendgroup=key,
                         showlegend=False, line=dict(color=colour, width=2.5),
-                        hovertemplate=f"{name}, stops to day %{{x}}: %{{y:,.0f}}<extra></extra>", row=1, col=3)
-        fig.add_scatter(x=days, y=np.cumsum(by_group[:, idx["wrongful_stops"], g]), name=f"{name} (wrongful)",
-                        legendgroup=key, showlegend=False, line=dict(color=colour, width=2, dash="dash"),
-                        hovertemplate=f"{name}, wrongful stops to day %{{x}}: %{{y:,.0f}}<extra></extra>", row=1, col=3)
+                        hovertemplate=f"{name}, stops per 1,000 to day %{{x}}: %{{y:,.1f}}<extra></extra>",
+                        row=1, col=3)
+        fig.add_scatter(x=days, y=np.cumsum(by_group[:, idx["wrongful_stops"], g]) * per,
+                        name=f"{name} (wrongful)", legendgroup=key, showlegend=False,
+                        line=dict(color=colour, width=2, dash="dash"),
+                        hovertemplate=f"{name}, wrongful stops per 1,000 to day %{{x}}: %{{y:,.2f}}<extra></extra>",
+                        row=1, col=3)
     for day, loop, on in snap["switches"]:
         for col in (1, 2, 3):
             fig.add_vline(x=day, line=dict(color="#555555", width=1.2, dash="dot"), row=1, col=col)
@@ -128,8 +149,14 @@ def running_charts(snap: dict[str, Any]) -> go.Figure:
     fig.update_yaxes(ticksuffix="%", row=1, col=1)
     log = "; ".join(f"day {d}: {k} loop {'on' if on else 'off'}" for d, k, on in snap["switches"])
     wrongful = int(total[:, idx["wrongful_stops"]].sum())
-    caption = (f"{snap['residents']:,} residents in {snap['households']:,} households. Wrongful stops so far: "
-               f"{wrongful}. " + (f"Loop switches (dotted lines): {log}." if log else "All loops on."))
+    so_far = total[: len(days)]
+    posts = int(so_far[:, idx["crime_posts"]].sum()) if "crime_posts" in idx else 0
+    free = int(so_far[-1, idx["free_cameras"]]) if "free_cameras" in idx and len(so_far) else 0
+    gallery = int(so_far[-1, idx["gallery_size"]]) if "gallery_size" in idx and len(so_far) else 0
+    caption = (f"{snap['residents']:,} people in {snap['households']:,} homes. So far: {posts:,} crime posts in the "
+               f"app, {free:,} free cameras from police, {gallery:,} photos in the police photo gallery, "
+               f"{wrongful} innocent people stopped. "
+               + (f"Loop switches (dotted lines): {log}." if log else "All loops on."))
     fig = apply_style(fig, "So far", _wrap(caption, 110), axis_room=55)
     fig.update_layout(legend=dict(orientation="h", x=0.36, xanchor="left", y=1.13, yanchor="bottom"),
                       margin=dict(t=105), uirevision="charts", height=CHARTS_HEIGHT)

@@ -160,7 +160,7 @@ class Runner:
                     f.cancel()  # queued replicates of an abandoned run never start
             for key in mine:
                 self._finish(key, error=Abandoned(key))
-            self._give_slot(slot)
+            self._give_slot_after(slot, [f for *_, fs in mine.values() for f in fs])
         out = []
         for sc, reps, seed in items:
             mine_res = fresh.get(cache_key(sc, seed, reps))
@@ -301,6 +301,27 @@ class Runner:
         if slot >= 0:
             with self._lock:
                 self._free_slots.append(slot)
+
+    def _give_slot_after(self, slot: int, futures: list[Future]) -> None:
+        """Free the slot once its replicates have stopped: a replicate already running when
+        its job was cancelled keeps adding days to the slot's counter, and a job reusing the
+        slot earlier would count them as its own (seen as "7,720 of 7,300")."""
+        running = [f for f in futures if not f.done()]
+        if not running:
+            self._give_slot(slot)
+            return
+        left = [len(running)]
+        lock = threading.Lock()
+
+        def one_done(_: Future) -> None:
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                self._give_slot(slot)
+
+        for f in running:
+            f.add_done_callback(one_done)
 
     def _count(self, slot: int) -> int:
         return int(self._counters[slot]) if slot >= 0 else 0

@@ -18,7 +18,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import tomllib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 from sim.experiments.compare import DEFAULT_SCENARIOS
 from sim.core.groups import GROUP_KEYS
 from sim.core.metrics import BY_NAME
+from sim.output.style import scenario_label
 from sim.policy.scenario import shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
@@ -36,6 +39,20 @@ EXCLUDED = ("educator",)  # presets with other groups cannot share charts with c
 FR_LAWS = {"none": "No federal law (status quo)", "moratorium": "Moratorium (ban on police searches)",
            "regulation": "Regulation (99% threshold, review, no arrest on a match alone, bias audit)"}
 FLOWS = ("cumulative", "rolling")
+
+
+@functools.lru_cache(maxsize=64)
+def scenario_description(name: str) -> str:
+    """The one-line ``description`` of a shipped scenario file ('' if it has none)."""
+    for path in shipped():
+        if path.stem == name:
+            return " ".join(str(tomllib.loads(path.read_text()).get("description", "")).split())
+    return ""
+
+
+def scenario_options(names: list[str]) -> list[dict[str, str]]:
+    """Dropdown options: plain names, the file's description as the tooltip."""
+    return [{"label": scenario_label(n), "value": n, "title": scenario_description(n)} for n in names]
 
 
 def scenario_names() -> list[str]:
@@ -51,6 +68,8 @@ def _int(lo: int, hi: int) -> Callable[[Any], int]:
             raise ValueError("not a whole number")
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):  # a number box left empty or out of range
+            raise ValueError(f"empty or outside {lo:,}-{hi:,}")
         if isinstance(raw, str):
             text = raw.strip().replace(",", "").replace("_", "")
             if not text.lstrip("-").isdigit() or len(text) > 12:

@@ -16,10 +16,12 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from dashboard.urlstate import FR_LAWS, WhatIfView
 from sim.policy.policies import parse
+from sim.output.style import START_DATE
 from sim.policy.scenario import Scenario, load
 
 NAME = "what_if"
@@ -70,6 +72,20 @@ def describe(view: WhatIfView) -> str:
     when = f"from day {view.start}: " + ", ".join(laws) if laws else "no new laws"
     return (f"What-if ({when}); searches at threshold {view.threshold:.2f}, "
             f"human review {'on' if view.review else 'off'} from day 0.")
+
+
+def settings(view: WhatIfView) -> str:
+    """Every setting of the what-if in words, for chart captions and CSV headers."""
+    laws = [("warrant required for footage" if view.warrant else "no warrant needed for footage"),
+            f"face recognition: {FR_LAWS[view.fr_law].split(' (')[0].lower()}",
+            "credit programme " + ("on" if view.credit else "banned"),
+            "informed consent " + ("required" if view.consent else "not required"),
+            "emotion screening " + ("on" if view.emotion else "off")]
+    when = START_DATE + dt.timedelta(days=view.start)
+    return (f"What-if settings: laws from day {view.start} ({when.day} {when:%b %Y}): {'; '.join(laws)}. Police practice from day 0: "
+            f"similarity threshold {view.threshold:.2f}, human review {'on' if view.review else 'off'}. "
+            f"City size {view.residents:,} residents, {view.days:,} days, {view.replicates} replicates, "
+            f"seed {view.seed}.")
 
 
 def build(view: WhatIfView) -> tuple[Scenario, Scenario]:

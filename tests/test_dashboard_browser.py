@@ -140,7 +140,7 @@ def test_compare_chart_follows_scenario_and_metric(duo):
     ready(duo, "compare")
     duo.wait_for_contains_text("#compare-graph-timeseries", "warrant_required")
     assert "no_credit_program" not in duo.find_element("#compare-graph-timeseries").text
-    duo.select_dcc_dropdown("#compare-scenarios", value="no credit program")
+    duo.select_dcc_dropdown("#compare-scenarios", value="No free-camera credits")  # plain name of no_credit_program
     duo.wait_for_contains_text("#compare-graph-timeseries", "no_credit_program", timeout=TIMEOUT)
     ready(duo, "compare")
     assert "no_credit_program" in duo.driver.current_url  # the URL follows the view
@@ -155,6 +155,7 @@ def test_whatif_runs_in_background_with_progress(duo):
     visit(duo, "/whatif?days=200&residents=2000&replicates=4&seed=11")
     ready(duo, "whatif")
     duo.find_element("#whatif-warrant input").click()
+    duo.find_element("#whatif-apply").click()  # settings that need runs wait for Apply
     seen_running = False
     end = time.monotonic() + TIMEOUT
     while time.monotonic() < end:

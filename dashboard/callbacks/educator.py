@@ -43,6 +43,36 @@ def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | 
     return log
 
 
+REPEAT = "repeat"
+
+
+def once(s: EducatorSession, trigger: str | None, clicks: dict[str, Any]) -> str | None:
+    """The trigger, or REPEAT for a button click already acted on (Dash may send a pending
+    click again together with a timer tick; a Pause toggled twice never pauses)."""
+    if trigger is None:  # the page was (re)opened: its buttons count from 0 again
+        s.clicks = {}
+    elif trigger in clicks:
+        n = clicks[trigger] or 0
+        if n <= s.clicks.get(trigger, 0):
+            return REPEAT
+        s.clicks[trigger] = n
+    return trigger
+
+
+def user_trigger(triggered: dict[str, str]) -> str | None:
+    """The component that fired, a user's click before a timer tick: Dash sends one request
+    for inputs that change together, so a Pause clicked as a tick fires must not be lost."""
+    ids_ = [k.split(".")[0] for k in (triggered or {})]
+    users = [i for i in ids_ if i != ids.EDU_TIMER]
+    return users[0] if users else (ids_[0] if ids_ else None)
+
+
+def end_message(day: int) -> Any:
+    """Said when the run is over, so Play and Step doing nothing is explained."""
+    return html.Div([html.Strong("The run is over "), f"(day {day:,}, its last day). Press Reset to watch the "
+                     "same city again, or type a new seed for a new city."], className="notice", role="status")
+
+
 def render(s: EducatorSession, layer: str) -> tuple[str, Any, Any, Any]:
     """(day counter, map, charts, switch log) of the session now."""
     snap = s.snapshot(layer)
@@ -66,11 +96,15 @@ def register(app: dash.Dash, data: Data) -> None:
         view = urlstate.from_store("educator", state)
         s = data.educators.get(sid, view.seed)
         with s.lock:
-            act(s, ctx.triggered_id, speed, loops, seed)
+            trigger = once(s, user_trigger(ctx.triggered_prop_ids),
+                           {ids.EDU_PLAY: _play, ids.EDU_STEP: _step, ids.EDU_RESET: _reset})
+            if trigger != REPEAT:
+                act(s, trigger, speed, loops, seed)
             playing = s.playing
             day, city, charts, log = render(s, urlstate.validate("educator", {"layer": layer})[0].layer)
             on = [k for k, v in s.loops().items() if v]
-        return day, city, charts, log, not playing, ("Pause" if playing else "Play"), on, None
+            ended = end_message(s.model.day) if s.finished else None
+        return day, city, charts, log, not playing, ("Pause" if playing else "Play"), on, ended
 
     @app.callback(Output(ids.EDU_STATE, "data"), Output(ids.URL, "search", allow_duplicate=True),
                   Input(ids.EDU_SPEED, "value"), Input(ids.EDU_LAYER, "value"), Input(ids.EDU_SEED, "value"),

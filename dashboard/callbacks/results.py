@@ -6,12 +6,16 @@ import dataclasses
 from typing import Any
 from urllib.parse import urlsplit
 
+import threading
+
 import dash
+import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import charts, exports, ids, snippets, urlstate
 from dashboard.data import Bundle, Data
-from dashboard.pages.common import messages, progress_text
+from dashboard.pages.common import READY, messages, progress_text
+from sim.output.style import scenario_label
 from sim.core.errors import InputError
 
 
@@ -35,8 +39,10 @@ def control_values(page: str, view: urlstate.View) -> list[Any]:
 
 
 def scenario_info(bundle: Bundle) -> html.Details:
-    items = [html.Li([html.Strong(s["name"] + (" (baseline)" if s["name"] == bundle.meta["baseline"] else "")),
-                      f": {s['description']}"]) for s in bundle.meta["scenarios"]]
+    items = [html.Li([html.Strong(scenario_label(s["name"])
+                                  + (" (the baseline)" if s["name"] == bundle.meta["baseline"] else "")),
+                      f": {s['description']} ", html.Span(f"[{s['name']}]", className="hint")])
+             for s in bundle.meta["scenarios"]]
     m = bundle.meta
     return html.Details([html.Summary(f"{len(items)} scenarios, {m['replicates']} replicates each, "
                                       f"{m['residents']:,} residents, days 0-{bundle.last_day}; "
@@ -47,7 +53,7 @@ def headline_table(bundle: Bundle, group: str = "") -> html.Table:
     df = charts.headline(bundle, group)
     scen = bundle.scenarios
     head = html.Thead(html.Tr([html.Th("Metric", className="l")] + [
-        html.Th(s.replace("_", " ") + (" (baseline)" if s == bundle.cmp.baseline else "")) for s in scen]))
+        html.Th(scenario_label(s) + (" (baseline)" if s == bundle.cmp.baseline else ""), title=s) for s in scen]))
     body = []
     for _, row in df.iterrows():
         cells = [html.Td([row["metric"], html.Div(f"{row['unit']}, {row['statistic']}", className="unit")],
@@ -71,31 +77,95 @@ def share(page: str, view: urlstate.View, href: str | None) -> tuple[str, str]:
     return link, code
 
 
+# Fields of the What-if view that define its runs: changed controls wait for "Apply".
+CHART_FIELDS = ("metric", "group", "flow")
+
+
+def headline_cards(bundle: Bundle) -> tuple[list[Any], str]:
+    """(four cards, which comparison they describe) from :func:`dashboard.charts.headline_numbers`."""
+    nums = charts.headline_numbers(bundle)
+    if nums is None:
+        return [html.P("Pick a scenario to compare with the baseline.", className="hint")], ""
+    cards = [html.Div([html.Div(n["what"], className="what"), html.Div(n["change"], className="big"),
+                       html.Div(f"10-90%: {n['band']}", className="band"), html.Div(n["of"], className="of")],
+                      className="headline-card") for n in nums["cards"]]
+    return cards, nums["about"]
+
+
+def warm_first_view(data: Data) -> None:
+    """Load the shipped default comparison and draw its charts once, in the background, so
+    the first visitor of / gets them at once (charts.figure keeps them)."""
+    view = urlstate.CompareView()
+    try:
+        key = data.job_key("compare", view)
+        if key[0] != "precomputed":
+            return
+        bundle = data._shipped(key)
+        for kind in charts.KINDS:
+            charts.figure(bundle, view, kind)
+        charts.headline_numbers(bundle)
+    except Exception:  # noqa: BLE001 - a warm-up failing only means the first visit is slower
+        pass
+    finally:
+        data.first_view.set()
+
+
 def register(app: dash.Dash, data: Data, page: str) -> None:
+    if page == "compare":
+        threading.Thread(target=warm_first_view, args=(data,), name="survsim-first-view", daemon=True).start()
     rid = ids.COMPARE if page == "compare" else ids.WHATIF
     names = fields(page)
     controls = [ids.control(page, k) for k in names]
+    # What-if: only chart choices apply at once; settings that need runs wait for Apply
+    deferred = [c for k, c in zip(names, controls) if page == "whatif" and k not in CHART_FIELDS]
+    live = [c for c in controls if c not in deferred]
 
     @app.callback(Output(rid.state, "data"), Output(ids.URL, "search", allow_duplicate=True),
                   Output(rid.messages, "children"), *[Output(c, "value") for c in controls],
-                  *[Input(c, "value") for c in controls], prevent_initial_call=True)
-    def update_view(*values):
-        view, msgs = from_controls(page, list(values))
+                  *[Input(c, "value") for c in live], *([Input(rid.apply, "n_clicks")] if deferred else []),
+                  *[State(c, "value") for c in deferred], prevent_initial_call=True)
+    def update_view(*args):
+        by_id = dict(zip(live + deferred, args[:len(live)] + args[len(live) + bool(deferred):]))
+        view, msgs = from_controls(page, [by_id[c] for c in controls])
         return urlstate.as_dict(view), urlstate.encode(view), messages(msgs), *control_values(page, view)
 
+    if page == "compare":
+        @app.callback(Output(ids.control(page, "scenarios"), "options"), Input(ids.control(page, "baseline"), "value"))
+        def compared_options(baseline):
+            """The reforms to compare: every shipped scenario but the baseline itself (so
+            "Select All" never picks the baseline and then drops it)."""
+            return urlstate.scenario_options([n for n in urlstate.scenario_names() if n != baseline])
+
+    if deferred:
+        @app.callback(Output(rid.apply, "disabled"), Output(rid.pending, "children"),
+                      *[Input(c, "value") for c in deferred], Input(rid.state, "data"))
+        def pending(*args):
+            state = urlstate.from_store(page, args[-1])
+            by_id = dict(zip(deferred, args[:-1]))
+            wanted, _ = from_controls(page, [by_id.get(c, getattr(state, k)) for k, c in zip(names, controls)])
+            changed = any(getattr(wanted, k) != getattr(state, k) for k in names if k not in CHART_FIELDS)
+            return (False, "Changed: press Apply to run these settings.") if changed else (True, "Settings applied.")
+
     @app.callback(Output(rid.job, "data"), Output(rid.poll, "disabled"), Output(rid.progress, "value"),
-                  Output(rid.status, "children"), Output(rid.drawn, "data"),
+                  Output(rid.status, "children"), Output(rid.drawn, "data"), Output(rid.results, "className"),
                   Input(rid.state, "data"), State(ids.SESSION, "data"), State(rid.drawn, "data"))
     def start(state, sid, drawn):
         view = urlstate.from_store(page, state)
         try:
             jid = data.request(sid, page, view)
         except InputError as e:
-            return None, True, 0, f"Could not run: {e}", no_update
+            return None, True, 0, f"Could not run: {e}", no_update, "results"
         job = data.job(sid, jid)
+        if job is not None and job.status == "running" and job.total == 0:  # cached: ready in a moment
+            try:
+                job = data.jobs.wait(sid, jid, timeout=2)
+            except TimeoutError:
+                pass
         frac, text = progress_text(job)
         done = job is not None and job.status == "done"
-        return jid, done, frac, text, (jid if done and jid != drawn else no_update)
+        stale = not done and drawn is not None  # something is drawn, and it is not this view
+        return jid, done, frac, text, (jid if done and jid != drawn else no_update), ("results stale" if stale
+                                                                                     else "results")
 
     @app.callback(Output(rid.progress, "value", allow_duplicate=True),
                   Output(rid.status, "children", allow_duplicate=True),
@@ -109,25 +179,52 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
         running = job is not None and job.status == "running"
         return frac, text, not running, (jid if job is not None and job.status == "done" else no_update)
 
-    @app.callback(Output(rid.graph("timeseries"), "figure"), Output(rid.graph("difference"), "figure"),
-                  Input(rid.drawn, "data"), Input(rid.state, "data"), State(ids.SESSION, "data"))
-    def draw_metric(jid, state, sid):
-        view = urlstate.from_store(page, state)
-        bundle = data.bundle(sid, jid)
-        if bundle is None or not data.matches(sid, jid, page, view):
-            return no_update, no_update
-        return charts.figure(bundle, view, "timeseries"), charts.figure(bundle, view, "difference")
+    def draw_chart(kind: str) -> None:
+        """One callback per chart that follows the metric: each is sent as soon as it is drawn."""
+        @app.callback(Output(rid.graph(kind), "figure"),
+                      Input(rid.drawn, "data"), Input(rid.state, "data"), State(ids.SESSION, "data"))
+        def draw(jid, state, sid):
+            view = urlstate.from_store(page, state)
+            bundle = data.bundle(sid, jid)
+            if bundle is None or not data.matches(sid, jid, page, view):
+                return no_update
+            return charts.figure(bundle, view, kind)
 
-    @app.callback(Output(rid.graph("disparity"), "figure"), Output(rid.graph("funnel"), "figure"),
+    for kind in ("timeseries", "difference", "disparity"):
+        draw_chart(kind)
+
+    @app.callback(Output(rid.headline, "children"), Output(rid.headline_for, "children"),
+                  Input(rid.drawn, "data"), State(ids.SESSION, "data"))
+    def draw_headline(jid, sid):
+        bundle = data.bundle(sid, jid)
+        return headline_cards(bundle) if bundle is not None else (no_update, no_update)
+
+    @app.callback(Output(rid.graph("funnel"), "figure"),
                   Output(rid.table, "children"), Output(rid.scenarios_info, "children"),
                   Input(rid.drawn, "data"), State(rid.state, "data"), State(ids.SESSION, "data"))
     def draw_run(jid, state, sid):
         view = urlstate.from_store(page, state)
         bundle = data.bundle(sid, jid)
         if bundle is None:
-            return no_update, no_update, no_update, no_update
-        return (charts.figure(bundle, view, "disparity"), charts.figure(bundle, view, "funnel"),
-                headline_table(bundle), scenario_info(bundle))
+            return (no_update,) * 3
+        return charts.figure(bundle, view, "funnel"), headline_table(bundle), scenario_info(bundle)
+
+    @app.callback(Output(rid.status, "children", allow_duplicate=True),
+                  Output(rid.results, "className", allow_duplicate=True),
+                  *[Input(rid.graph(k), "figure") for k in charts.KINDS], Input(rid.table, "children"),
+                  Input(rid.headline, "children"),
+                  State(rid.drawn, "data"), State(rid.job, "data"), State(rid.state, "data"),
+                  State(ids.SESSION, "data"), prevent_initial_call=True)
+    def settle(*args):
+        """'Results ready.' once every card shows the current view (Dash runs this after
+        all the drawing callbacks that feed it)."""
+        drawn, jid, state, sid = args[-4:]
+        view = urlstate.from_store(page, state)
+        job = data.job(sid, jid)
+        if drawn is None or drawn != jid or job is None or job.status != "done" \
+                or not data.matches(sid, drawn, page, view):
+            return no_update, no_update
+        return READY, "results"
 
     @app.callback(Output(rid.link, "value"), Output(rid.code, "children"),
                   Input(rid.state, "data"), State(ids.URL, "href"))
@@ -138,6 +235,8 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
                   Input({"type": ids.EXPORT, "page": page, "chart": ALL, "fmt": ALL}, "n_clicks"),
                   Input(rid.csv_summary, "n_clicks"), Input(rid.csv_series, "n_clicks"),
                   State(rid.state, "data"), State(rid.drawn, "data"), State(ids.SESSION, "data"),
+                  running=[(Output(rid.export_status, "children"),
+                            [html.Span(className="busy"), " Preparing the download..."], "")],
                   prevent_initial_call=True)
     def download(_, __, ___, state, jid, sid):
         trig = ctx.triggered_id
@@ -146,11 +245,14 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
             return no_update
         view = urlstate.from_store(page, state)
         if trig == rid.csv_summary:
-            return dcc.send_string(charts.summary_csv(bundle), exports.filename(page, "summary", ext="csv"))
+            return dcc.send_string(charts.summary_csv(bundle, view), exports.filename(page, "summary", ext="csv"))
         if trig == rid.csv_series:
             return dcc.send_string(charts.series_csv(bundle, view.metric, view.group),
                                    exports.filename(page, view.metric, view.group, ext="csv"))
-        fig = charts.figure(bundle, view, trig["chart"])
-        name = exports.filename(page, trig["chart"], view.metric if trig["chart"] in ("timeseries", "difference")
-                                else "", ext=trig["fmt"])
+        fig = go.Figure(charts.figure(bundle, view, trig["chart"]))  # a copy: the drawn one is reused
+        name = exports.filename(page, trig["chart"], view.metric if trig["chart"] in ("timeseries", "difference",
+                                                                                       "disparity") else "",
+                                ext=trig["fmt"])
+        if trig["fmt"] == "csv":
+            return dcc.send_string(charts.figure_csv(fig, bundle, view), name)
         return dcc.send_bytes(exports.image(fig, trig["fmt"]), name)

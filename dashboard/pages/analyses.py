@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.livefigures import placeholder
-from dashboard.pages.common import field, section
+from dashboard.pages.common import settings_toggle, field, section
 from dashboard.urlstate import AnalysesView, as_dict
 
 PATH = "/analyses"
@@ -20,13 +20,14 @@ def layout(view: AnalysesView) -> html.Div:
         html.H1(TITLE),
         html.P("Benefit-harm frontiers, disparity decompositions and sensitivity analyses written by the command "
                "line. This page only reads them; it runs nothing.", className="lead"),
+        settings_toggle(),
         section("Analysis",
                 field("Show", dcc.Dropdown(id=ids.AN_SHOW, options=[], value=view.show or None, clearable=False,
                                            searchable=False, placeholder="No analyses found", maxHeight=420),
                       html_for=ids.AN_SHOW),
                 html.Button("Refresh the list", id=ids.AN_REFRESH, className="button", n_clicks=0,
                             title="Look again for analysis folders (e.g. after a command finished)"),
-                html.Div(id=ids.AN_FOLDER, className="hint")),
+                html.Div(id=ids.AN_FOLDER, className="hint"), keep=True),
         html.Div(id=ids.AN_SKIPPED),
         html.Div(id=ids.AN_MAKE),
     ], className="sidebar")

@@ -28,6 +28,8 @@ def shell(session_id: str) -> html.Div:
         html.Header([
             html.A("survsim", href="/compare", className="brand", title="Agent-based simulator of doorbell "
                    "cameras, police partnerships and face recognition"),
+            html.Button("Menu", className="menu-toggle", n_clicks=0, **{"aria-expanded": "false",
+                                                                         "aria-controls": ids.NAV}),
             html.Nav([dcc.Link(name, href=path, className="nav-link", id=f"nav-{path.strip('/')}")
                       for path, name in NAV], id=ids.NAV),
             html.Span(f"survsim {version()}", className="version"),
@@ -45,9 +47,17 @@ def messages(msgs: list[str], title: str = "Some settings were not used:") -> An
                      html.Ul([html.Li(m) for m in msgs])], className="notice", role="alert")
 
 
-def section(title: str, *children: Any, hint: str = "") -> html.Section:
+def settings_toggle() -> html.Button:
+    """'Show settings': on narrow screens the sidebar's controls are folded away above the
+    charts until this is tapped (dashboard/assets/ui.js); hidden on wide screens."""
+    return html.Button("Show settings", className="button settings-toggle", n_clicks=0,
+                       **{"aria-expanded": "false"})
+
+
+def section(title: str, *children: Any, hint: str = "", keep: bool = False) -> html.Section:
+    """A titled group of controls (``keep``: stays shown when a narrow screen folds the settings)."""
     return html.Section([html.H3(title), *([html.P(hint, className="hint")] if hint else []), *children],
-                        className="control-section")
+                        className="control-section keep" if keep else "control-section")
 
 
 def field(label: str, control: Any, hint: str = "", html_for: str | None = None) -> html.Div:
@@ -105,22 +115,26 @@ def size_controls(page: str, view: Any) -> html.Section:
 
 
 def results_panel(rid: ids.ResultIds, intro: Any = None) -> html.Div:
-    """Progress, charts (each with PNG/SVG export), headline table, share and export."""
+    """Progress, the headline, charts (each with PNG/SVG/CSV export), the headline table,
+    share and export. While a new view computes, the panel gets the class ``stale``: drawn
+    results are dimmed and each card says "not current"."""
+    stale = html.Span("not current", className="stale-mark", title="These results are for the previous settings; "
+                      "the new ones are being computed.")
     cards = []
     for kind in KINDS:
         cards.append(html.Div([
-            html.Div([html.H2(CHART_NAMES[kind], className="card-title"),
+            html.Div([html.H2([CHART_NAMES[kind], stale], className="card-title"),
                       html.Div([html.Span("Download:", className="hint"),
-                                html.Button("PNG", id=rid.export(kind, "png"), className="small-button",
-                                            title="PNG image (2x) with the caption"),
-                                html.Button("SVG", id=rid.export(kind, "svg"), className="small-button",
-                                            title="SVG vector image with the caption")], className="card-tools")],
+                                *[html.Button(fmt.upper(), id=rid.export(kind, fmt), className="small-button",
+                                              title=EXPORT_TITLES[fmt]) for fmt in ("png", "svg", "csv")]],
+                               className="card-tools")],
                      className="card-head"),
             dcc.Graph(id=rid.graph(kind), figure=placeholder("Waiting for results...", HEIGHTS[kind] - 200),
                       config=graph_config(kind), className="graph"),
         ], className="card"))
         if kind == "difference":
-            cards.append(html.Div([html.Div(html.H2("Headline numbers", className="card-title"), className="card-head"),
+            cards.append(html.Div([html.Div(html.H2(["Headline numbers", stale], className="card-title"),
+                                            className="card-head"),
                                    html.P("Median over replicates [10th, 90th percentile]; below it, the paired "
                                           "difference from the baseline (same seeds). Levels are at the last day; "
                                           "flows are totals over the run.", className="hint"),
@@ -130,12 +144,22 @@ def results_panel(rid: ids.ResultIds, intro: Any = None) -> html.Div:
         dcc.Interval(id=rid.poll, interval=400, disabled=True),
         html.Div(id=rid.messages),
         html.Div([html.Progress(id=rid.progress, max=1, value=0, className="progress"),
-                  html.Span("", id=rid.status, className="status", role="status")], className="progress-row"),
+                  html.Span("", id=rid.status, className="status", role="status"),
+                  html.Span("", id=rid.export_status, className="export-status", role="status")],
+                 className="progress-row"),
         *([intro] if intro is not None else []),
+        html.Div([html.Div([html.H2(["Headline", stale], className="card-title"),
+                            html.Span(id=rid.headline_for, className="hint")], className="card-head"),
+                  html.Div(id=rid.headline, className="headline-cards")], className="card headline-card-wrap"),
         html.Div(id=rid.scenarios_info, className="scenario-info"),
         *cards,
         share_panel(rid),
-    ], className="results")
+    ], id=rid.results, className="results")
+
+
+EXPORT_TITLES = {"png": "PNG image (2x) with a caption naming scenarios, settings, seeds and version",
+                 "svg": "SVG vector image with the same caption",
+                 "csv": "The numbers this chart draws, with the same description in its first lines"}
 
 
 def share_panel(rid: ids.ResultIds) -> html.Div:
@@ -167,8 +191,15 @@ def graph_config(kind: str) -> dict[str, Any]:
                                      "width": 1100, "height": HEIGHTS[kind]}}
 
 
+READY = "Results ready."
+DRAWING = "Drawing the charts..."
+
+
 def progress_text(job: Any) -> tuple[float, str]:
-    """(fraction, words) for the progress row."""
+    """(fraction, words) for the progress row. A finished job says "Drawing the charts...":
+    "Results ready." is written only once every card is drawn (callbacks.results.settle).
+    The count never passes its total and the time left is never negative; a job with
+    nothing to run (everything cached) says so instead of "0 of 0"."""
     if job is None:
         return 0.0, ""
     if job.status == "error":
@@ -176,7 +207,11 @@ def progress_text(job: Any) -> tuple[float, str]:
     if job.status in ("cancelled", "replaced"):
         return 0.0, "Replaced by a newer request."
     if job.status == "done":
-        return 1.0, "Results ready."
+        return 1.0, DRAWING
+    if job.total <= 0:
+        return 0.0, "Loading cached results..."
+    done = max(0, min(job.done, job.total))
+    frac = min(done / job.total, 0.99)
     eta = job.eta()
-    left = f", about {eta:.0f} s left" if eta is not None else ""
-    return job.fraction, f"Running {job.done:,} of {job.total:,} replicate-days ({100 * job.fraction:.0f}%{left})."
+    left = f", about {max(0.0, eta):.0f} s left" if eta is not None and done < job.total else ""
+    return frac, f"Running {done:,} of {job.total:,} replicate-days ({100 * frac:.0f}%{left})."

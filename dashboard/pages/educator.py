@@ -9,60 +9,66 @@ from dashboard import ids
 from dashboard.urlstate import as_dict
 from dashboard.educator import LOOPS
 from dashboard.livefigures import placeholder
-from dashboard.pages.common import field, section
+from dashboard.pages.common import settings_toggle, field, section
 from dashboard.urlstate import EducatorView
 
 PATH = "/educator"
 TITLE = "Educator mode"
 
-# loop: (name, how it works, what to notice, what to try)
+# loop: (name, how it works, what to notice, what to try). Plain words; every prompt points at
+# something on this page (the map, its marks, the three charts, the counts under them).
 LOOP_TEXT = {
     "fear": ("Fear loop",
-             "Cameras capture offences; captures and the offences they get reported become crime posts in the app; "
-             "posts raise fear; fearful residents buy cameras.",
-             "Mean fear creeps up as cameras spread, fastest in the darker (better covered) cells.",
-             "Play to about day 200, then switch the fear loop off: posts fall back to what police would have "
-             "recorded without cameras. Does fear level off? Does camera growth slow?"),
-    "credit": ("Credit loop",
-               "Each app install earns the partnered police department credits; credits become free cameras, "
-               "which bring more installs.",
-               "Once a department partners (the map's caption says which), free cameras appear and installs speed up.",
-               "Reset, play until both departments have partnered, then switch the credit loop off. Compare the "
-               "camera chart by day 365 with a run (same seed) that keeps it on."),
+             "Cameras film crimes. People post the clips in the neighbourhood app. Reading the posts makes people "
+             "more afraid, and afraid people buy cameras.",
+             "The crime posts count under the charts grows, the “Fear of crime” lines rise, and so does "
+             "the “Homes with a camera” line.",
+             "Play to about day 200, then untick the fear loop. Does the fear line flatten? Does the camera line "
+             "climb more slowly?"),
+    "credit": ("Free-camera loop",
+               "When people join the app, a police department that partnered with the camera company earns "
+               "credits. It spends them on free cameras, which bring more people into the app.",
+               "The map's caption says when each police area partners. After that, the free cameras count under "
+               "the charts starts to grow.",
+               "Reset, play until both areas have partnered, then untick this loop. Does the free cameras count "
+               "stop? Compare the camera chart on day 365 with a run (same seed) that keeps the loop on."),
     "gallery": ("Gallery loop",
-                "Every arrest adds a mugshot to the gallery that face searches run against; a bigger gallery "
-                "returns more false candidates, so more innocent people are stopped.",
-                "Wrongful stops (orange crosses) are rare in a city this small: each one is an innocent person "
-                "matched from the gallery.",
-                "Switch the gallery loop off early and play a year: the gallery stops growing. Compare wrongful "
-                "stops with a run where it stays on (same seed)."),
+                "Every arrest adds a photo to the police photo gallery. Face recognition searches that gallery; "
+                "the bigger it is, the more often it finds someone who only looks like the suspect.",
+                "The photos in the gallery count under the charts, and the orange crosses on the map: each cross "
+                "is an innocent person stopped.",
+                "Untick this loop early and play a year: the gallery count stops growing. Are there fewer orange "
+                "crosses than in a run (same seed) with the loop on?"),
     "attention": ("Attention loop",
-                  "Patrols go where incidents are recorded; cameras get more incidents recorded where they are "
-                  "dense, so patrols follow the cameras.",
-                  "Switch the map to 'Patrol attention': stops (dots) cluster in the most patrolled cells, many of "
-                  "them Group B's neighbourhoods.",
-                  "Switch the attention loop off: attention stays at its starting level. Do stops by group keep "
-                  "drifting apart?"),
+                  "Police patrol where crimes get recorded. Cameras get more crimes recorded, so patrols follow the "
+                  "cameras, and patrols stop people.",
+                  "Show “Patrol attention” on the map: darker squares get more patrols. Are the stop marks "
+                  "bunched there? Then show “Share of residents in Group B”: who lives there?",
+                  "Untick the attention loop. On the “Stops per 1,000 people” chart, do the two groups' "
+                  "lines keep drifting apart?"),
 }
+# Not here yet: the trust loop (police stops -> less trust -> fewer reports) has no switch in
+# the model's parameters; add it to LOOP_TEXT and dashboard.educator.LOOPS once it exists.
 
 
 def layout(view: EducatorView) -> html.Div:
     sidebar = html.Aside([
         html.H1(TITLE),
-        html.P("One small city (about 3,000 residents, two groups), one day per step. Switch a feedback loop off "
-               "while it runs and watch what changes.", className="lead"),
-        html.Div("Day 0", id=ids.EDU_DAY, className="day-counter", role="status"),
+        html.P("A small made-up city of about 3,000 people in two groups (A: 70%, B: 30%). Press Play to let the "
+               "days go by; untick a feedback loop while it runs and watch what changes.", className="lead"),
+        settings_toggle(),
+        html.Div("Day 0", id=ids.EDU_DAY, className="day-counter keep", role="status"),
         html.Div([
             html.Button("Play", id=ids.EDU_PLAY, className="button primary", n_clicks=0),
             html.Button("Step 1 day", id=ids.EDU_STEP, className="button", n_clicks=0),
             html.Button("Reset", id=ids.EDU_RESET, className="button", n_clicks=0),
-        ], className="button-row"),
+        ], className="button-row keep"),
         field("Days per tick while playing", dcc.Slider(id=ids.EDU_SPEED, min=1, max=30, step=1, value=view.speed,
                                                         marks={1: "1", 10: "10", 20: "20", 30: "30"})),
         section("Feedback loops", dcc.Checklist(
             id=ids.EDU_LOOPS, options=[{"label": LOOP_TEXT[k][0], "value": k} for k in LOOPS], value=list(LOOPS),
             className="loops", labelClassName="switch-label"),
-            hint="Unticked loops are cut from the next day on."),
+            hint="Unticked loops are cut from the next day on.", keep=True),
         section("Map shows", dcc.RadioItems(
             id=ids.EDU_LAYER, value=view.layer, className="radio stacked",
             options=[{"label": "Camera coverage", "value": "coverage"},

@@ -6,7 +6,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.urlstate import as_dict
-from dashboard.pages.common import chart_controls, field, number, results_panel, section, size_controls, switch
+from dashboard.pages.common import settings_toggle, chart_controls, field, number, results_panel, section, size_controls, switch
 from dashboard.urlstate import FR_LAWS, WhatIfView
 
 PATH = "/whatif"
@@ -20,8 +20,9 @@ def c(name: str) -> str:
 def layout(view: WhatIfView) -> html.Div:
     sidebar = html.Aside([
         html.H1(TITLE),
-        html.P("Set the law and police practice, then compare with the status quo on the same seeds. "
-               "Every change re-runs (cached runs draw at once).", className="lead"),
+        html.P("Set the law and police practice, press Apply, and compare with the status quo on the same "
+               "seeds (runs seen before draw at once).", className="lead"),
+        settings_toggle(),
         section(
             "Laws",
             field("In force from day", number(c("start"), view.start, 0, 3650),
@@ -43,8 +44,12 @@ def layout(view: WhatIfView) -> html.Div:
                 tooltip={"placement": "top", "always_visible": True}), className="slider-pad")),
             switch(c("review"), "Human review of candidates", view.review),
         ),
-        chart_controls("whatif", view),
         size_controls("whatif", view),
+        html.Div([html.Button("Apply", id=ids.WHATIF.apply, className="button primary", n_clicks=0, disabled=True,
+                              title="Run the what-if with these settings (and put them in the address)"),
+                  html.Div("Settings applied.", id=ids.WHATIF.pending, className="hint", role="status")],
+                 className="apply-row keep"),
+        chart_controls("whatif", view),
     ], className="sidebar")
     return html.Div([
         dcc.Store(id=ids.WHATIF.state, data=as_dict(view)),

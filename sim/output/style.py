@@ -18,7 +18,35 @@ import plotly.graph_objects as go
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 
 
-DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px,1px,2px,1px,2px")
+# Seven scenarios get seven colour + line-style pairs: colours alone are not enough for every
+# viewer (Okabe-Ito's vermillion/orange and purple/sky blue come close under deuteranopia).
+
+# Plain-language names of the shipped scenarios, for legends, dropdowns and captions; the
+# file name stays the identifier (in captions, in brackets, so a reader can re-run it).
+SCENARIO_LABELS = {
+    "baseline": "Status quo",
+    "combined_reform": "All reforms together",
+    "doorbell_face_recognition": "Face matching in doorbells",
+    "educator": "Classroom city",
+    "emotion_ban": "Emotion screening, then banned",
+    "emotion_screening": "Emotion screening",
+    "equalised_algorithm": "Equally accurate algorithm",
+    "federal_fr_moratorium": "Ban on police face searches",
+    "federal_fr_regulated": "Regulated face searches",
+    "fr_serious_crime_only": "Face searches for violent crime only",
+    "informed_consent": "Owners told they may refuse",
+    "national": "National scale",
+    "no_credit_program": "No free-camera credits",
+    "requests_end_2024": "Police requests end in 2024",
+    "warrant_required": "Warrant required for footage",
+    "what_if": "Your what-if",
+}
+
+
+def scenario_label(name: str) -> str:
+    """'warrant_required' -> 'Warrant required for footage' (unknown names: spaces for underscores)."""
+    return SCENARIO_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
 TRUE_COLOUR, WRONG_COLOUR, NEUTRAL = "#0072B2", "#D55E00", "#6E6E6E"
@@ -62,24 +90,37 @@ def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "", wid
     Example:
         >>> caption({"baseline": "baseline", "replicates": 2, "seed": 1, "replicate_seeds": [7, 9],
         ...          "version": "0.1.0", "git_commit": "14bd5f2abc", "assumptions": []}, ["baseline"])
-        'Scenario: baseline (baseline).<br>2 replicates per scenario; run seed 1 (replicate seeds 7, 9). survsim 0.1.0 (git 14bd5f2).'
+        'Scenario: Status quo (baseline).<br>2 replicates per scenario; run seed 1 (replicate seeds 7, 9). survsim 0.1.0 (git 14bd5f2).'
     """
     base = meta.get("baseline")
-    names = [f"{s} (baseline)" if s == base else s for s in scenarios]
+    others = [_named(s) for s in scenarios if s != base]
     seeds = [str(s) for s in meta.get("replicate_seeds", [])]
     if len(seeds) > 8:
         seeds = seeds[:6] + [f"... ({len(seeds)} in all)"]
     commit = meta.get("git_commit")
     short = f" (git {commit[:7]}{'-dirty' if commit.endswith('-dirty') else ''})" if commit else " (git commit unknown)"
     lines = [extra] if extra else []
-    lines.append(f"Scenario{'s' if len(names) > 1 else ''}: {', '.join(names)}.")
-    lines.append(f"{meta.get('replicates', '?')} replicates per scenario; run seed {meta.get('seed', '?')}"
+    if base in scenarios and others:
+        lines.append(f"Baseline: {_named(base)}. Compared with it: {'; '.join(others)}.")
+    else:
+        lines.append(f"Scenario{'s' if len(scenarios) > 1 else ''}: {'; '.join(_named(s) for s in scenarios)}.")
+    city = (f"City of {int(meta['residents']):,} residents; "
+            if meta.get("residents") and "residents" not in extra and not meta.get("settings") else "")
+    lines.append(f"{city}{meta.get('replicates', '?')} replicates per scenario; run seed {meta.get('seed', '?')}"
                  + (f" (replicate seeds {', '.join(seeds)})" if seeds else "")
                  + f". survsim {meta.get('version', '?')}{short}.")
+    if meta.get("settings"):  # what a dashboard what-if set (laws, threshold, start, size)
+        lines.append(meta["settings"])
     if meta.get("assumptions"):
         lines.append("Assumptions: " + "; ".join(meta["assumptions"]) + ".")
     wrapped = [w for line in lines for w in textwrap.wrap(html.escape(line), width)]
     return "<br>".join(wrapped)
+
+
+def _named(name: str) -> str:
+    """'Warrant required for footage (warrant_required)': the words and the file to re-run."""
+    label = scenario_label(name)
+    return f"{label} ({name})" if label != name else name
 
 
 def apply_style(fig: go.Figure, title: str, caption_text: str, *, subtitle: str = "",
