@@ -36,7 +36,7 @@ from dashboard.educator import SESSION_ID, Sessions
 from dashboard.jobs import Job, Jobs
 from dashboard.urlstate import CompareView, View, WhatIfView
 from sim.experiments.compare import KEY_ASSUMPTIONS, cache_key
-from sim.experiments.compare import _band as band  # the CLI's band, so both summaries agree
+from sim.experiments.events import summarise
 from sim.core.errors import InputError
 from sim.core.metrics import METRICS
 from sim.output.results import git_commit, version
@@ -116,24 +116,18 @@ class Bundle:
             return self._summary
 
     def _compute_summary(self, results: list[Runs]) -> pd.DataFrame:
-        """``Comparison.summary()`` (same rows, order and statistics) from the arrays: per
-        scenario, metric and group, the run total (flows) or last level (stocks) with its
-        10-90% band, and the paired difference from the baseline (the first run)."""
-        last, rows = self.last_day, []
-        base = {m.name: results[0].per_replicate(m.name, last) for m in METRICS}
-        for i, r in enumerate(results):
+        """``Comparison.summary()`` (the CLI's table: bands, intervals, verdicts, events) from
+        the arrays: each replicate's run total (flows) or last level (stocks) per scenario,
+        metric and group, summarised by :func:`sim.experiments.events.summarise`."""
+        last, index, rows = self.last_day, [], []
+        for r in results:
             for m in METRICS:
-                v = base[m.name] if i == 0 else r.per_replicate(m.name, last)
+                v = r.per_replicate(m.name, last)  # (replicates, 1 + groups)
                 for k, group in enumerate(("", *r.groups) if m.per_group else ("",)):
-                    q = band(v[:, k])
-                    d = band(v[:, k] - base[m.name][:, k]) if i > 0 else [np.nan] * 3
-                    rows.append({"scenario": r.scenario.name, "metric": m.name, "group": group,
-                                 "statistic": "total" if m.flow else f"day {last}",
-                                 "median": q[0], "p10": q[1], "p90": q[2],
-                                 "diff_median": d[0], "diff_p10": d[1], "diff_p90": d[2],
-                                 "replicates": len(v), "unit": m.unit.replace(" / day", "") if m.flow else m.unit,
-                                 "label": m.label})
-        return pd.DataFrame(rows)
+                    index.append((r.scenario.name, m.name, group))
+                    rows.append(v[:, k])
+        wide = pd.DataFrame(np.array(rows), index=pd.MultiIndex.from_tuples(index, names=["scenario", "metric", "group"]))
+        return summarise(wide, last, results[0].scenario.name, {r.scenario.name: r.scenario.params for r in results})
 
 
 @functools.lru_cache(maxsize=1)

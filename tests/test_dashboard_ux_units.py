@@ -193,16 +193,19 @@ def test_educator_map_keeps_its_scale_and_stops_are_per_capita():
     assert "Reset" in str(end_message(1826).to_plotly_json())
 
 
-def test_vectorised_summary_equals_the_comparisons(data, sid):
-    """dashboard.summary gives Comparison.summary()'s table (rows, order, numbers)."""
-    from dashboard import summary
+def test_dashboard_summary_equals_the_clis(data, sid):
+    """The dashboard's summary (from its compact run arrays) is the CLI's table: the same rows,
+    order and numbers as ``sim.compare(...).summary()`` on the same scenarios and seeds."""
+    import sim
 
-    _, bundle = run_view(data, sid, "compare", f"?{TINY}&scenarios=warrant_required,federal_fr_moratorium")
-    want, got = bundle.cmp.summary(), summary.summary(bundle.cmp)
+    view, bundle = run_view(data, sid, "compare", f"?{TINY}&scenarios=warrant_required,federal_fr_moratorium")
+    want = sim.compare(["warrant_required", "federal_fr_moratorium"], replicates=view.replicates, seed=view.seed,
+                       days=view.days, residents=view.residents, workers=1, cache=None).summary()
+    got = bundle.summary()
     assert list(got.columns) == list(want.columns) and len(got) == len(want)
-    for col in ("scenario", "metric", "group", "statistic", "replicates", "unit", "label"):
-        assert (got[col].to_numpy() == want[col].to_numpy()).all(), col
-    for col in ("median", "p10", "p90", "diff_median", "diff_p10", "diff_p90"):
+    for col in ("scenario", "metric", "group", "statistic", "replicates", "unit", "label", "verdict"):
+        assert (got[col].astype(str).to_numpy() == want[col].astype(str).to_numpy()).all(), col
+    for col in ("median", "p10", "p90", "diff_median", "diff_p10", "diff_p90", "mean", "diff_low", "diff_high"):
         np.testing.assert_allclose(got[col].astype(float), want[col].astype(float), equal_nan=True, err_msg=col)
 
 
