@@ -21,6 +21,8 @@ from sim.core.metrics import BY_NAME
 from sim.params import Params
 
 YEAR = 365.25
+EVENT_COLUMNS = ("events", "events_per_replicate", "rate_per_100k_year", "ratio", "ratio_low", "ratio_high",
+                 "ratio_note")
 
 
 def counts_events(metric: str) -> bool:
@@ -78,7 +80,11 @@ def summarise(wide: pd.DataFrame, last: int, baseline: str, params: Mapping[str,
         if counts_events(metric):
             row.update(_events(wide, scen, metric, group, x, params[scen], years))
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for col in EVENT_COLUMNS:  # present even when no row has events or a ratio (tiny runs)
+        if col not in out:
+            out[col] = "" if col == "ratio_note" else np.nan
+    return out
 
 
 def _events(wide: pd.DataFrame, scen: str, metric: str, group: str, x: np.ndarray, p: Params,
