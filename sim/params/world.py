@@ -119,8 +119,11 @@ class Crime(Node):
                              f"{self.burglary_share}); vehicle theft is the rest")
         return self
 
-    recording: float = param(0.95, unit="probability", ge=0, le=1,
-                             doc="share of reported crime the police record", assumption=(0.8, 1.0))
+    recording: float = param(0.95, unit="probability", ge=0.01, le=1,
+                             doc="share of reported crime the police record; at least 0.01 because the rates above "
+                                 "are recorded crime, so actual crime = recorded / (reporting x recording) and 0 "
+                                 "would mean infinitely many offences",
+                             assumption=(0.8, 1.0))
     deterrence: float = param(0.0, unit="share per unit coverage", ge=0, le=1,
                               doc="fall in offending per unit camera coverage (evidence weak: 0 by default)",
                               source="MIT Tech Review 2018; CNET 2020; Piza et al. 2015 (no RCT of doorbells); range 0-0.2")
