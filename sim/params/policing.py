@@ -6,7 +6,7 @@ from pydantic import field_validator
 
 from sim.core.groups import GROUP_KEYS
 from sim.core.offences import OffenceName
-from sim.core.paramtree import Node, param
+from sim.core.paramtree import Node, did_you_mean, param
 from sim.params.world import DAY
 from sim.recognition.params import check_groups
 
@@ -88,7 +88,8 @@ class Enforcement(Node):
     def _proxies(cls, v: dict[str, str]) -> dict[str, str]:
         bad = {k: g for k, g in v.items() if g not in GROUP_KEYS}
         if bad:
-            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}")
+            did = did_you_mean(next(iter(bad.values())), GROUP_KEYS)
+            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}.{did}")
         return v
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pydantic import field_validator
 
 from sim.core.groups import GROUP_KEYS
-from sim.core.paramtree import Node, param
+from sim.core.paramtree import Node, did_you_mean, param
 
 _FIT = "fitted by sim.recognition.fit to"
 _FMR_TARGETS = (f"{_FIT} ACLU 2018 Congress test (28 of 535 at 0.80 vs 25,000 arrest photos, "
@@ -40,8 +40,9 @@ def check_groups(value: dict[str, float]) -> dict[str, float]:
     unknown = set(value) - set(GROUP_KEYS)
     missing = set(GROUP_KEYS) - set(value)
     if unknown or missing:
+        did = "".join(did_you_mean(k, GROUP_KEYS) for k in sorted(unknown)[:1])
         raise ValueError(f"group keys must be exactly {GROUP_KEYS}; "
-                         f"unknown {sorted(unknown)}, missing {sorted(missing)}")
+                         f"unknown {sorted(unknown)}, missing {sorted(missing)}.{did}")
     return {k: value[k] for k in GROUP_KEYS}
 
 
@@ -104,8 +105,11 @@ class CalibrationInputs(Node):
     @classmethod
     def _races(cls, value: dict[str, float]) -> dict[str, float]:
         races = {k.rpartition("_")[0] for k in GROUP_KEYS} - {"black"}
-        if set(value) != races or abs(sum(value.values()) - 1.0) > 1e-3:
-            raise ValueError(f"give shares for exactly {sorted(races)}, summing to 1")
+        unknown = sorted(set(value) - races)
+        did = did_you_mean(unknown[0], races) if unknown else ""
+        if (set(value) != races or any(v < 0 for v in value.values())
+                or abs(sum(value.values()) - 1.0) > 1e-3):
+            raise ValueError(f"give shares >= 0 for exactly {sorted(races)}, summing to 1.{did}")
         return value
 
     @property
