@@ -10,6 +10,9 @@ from sim.core.groups import CENSUS_SHARES
 from sim.core.paramtree import Node, did_you_mean, param
 
 DAY = "1 / day"
+# Lowest share of reported (and recorded) crime: rates are calibrated to *recorded* crime,
+# so actual crime is recorded / (reporting x recording); the reporting shares have ge=0.01.
+MIN_RECORDING = 0.01
 
 
 class Run(Node):
@@ -125,11 +128,20 @@ class Crime(Node):
                              f"{self.burglary_share}); vehicle theft is the rest")
         return self
 
-    recording: float = param(0.95, unit="probability", ge=0.01, le=1,
-                             doc="share of reported crime the police record; at least 0.01 because the rates above "
-                                 "are recorded crime, so actual crime = recorded / (reporting x recording) and 0 "
-                                 "would mean infinitely many offences",
+    recording: float = param(0.95, unit="probability", ge=0, le=1,
+                             doc=f"share of reported crime the police record; at least {MIN_RECORDING} because the "
+                                 "rates above are recorded crime, so actual crime = recorded / (reporting x "
+                                 "recording) and 0 would mean infinitely many offences",
                              assumption=(0.8, 1.0))
+
+    @field_validator("recording")
+    @classmethod
+    def _recording(cls, v: float) -> float:
+        if v < MIN_RECORDING:
+            raise ValueError(f"must be at least {MIN_RECORDING} (the same floor as the reporting shares): the crime "
+                             f"rates are recorded crime, so actual crime = recorded / (reporting x recording), and "
+                             f"{v} would mean {'infinitely' if v == 0 else 'absurdly'} many offences")
+        return v
     deterrence: float = param(0.0, unit="share per unit coverage", ge=0, le=1,
                               doc="fall in offending per unit camera coverage (evidence weak: 0 by default)",
                               source="MIT Tech Review 2018; CNET 2020; Piza et al. 2015 (no RCT of doorbells); range 0-0.2")
