@@ -8,6 +8,8 @@ declared as assumptions with a range in :mod:`sim.params`.
 
 from __future__ import annotations
 
+import numpy as np
+
 # Order matters: arrays indexed by group use this order everywhere.
 GROUP_KEYS: tuple[str, ...] = (
     "white_f", "white_m", "black_f", "black_m", "hispanic_f",
@@ -42,3 +44,22 @@ REFERENCE_GROUP = "white_m"  # disparity ratios are taken against this group
 def label(key: str) -> str:
     """Readable label for a group key (the key itself when unknown)."""
     return GROUP_LABELS.get(key, key.replace("_", " "))
+
+
+def category(key: str) -> str:
+    """A group's segregation category: its key without the ``_f``/``_m`` sex suffix."""
+    return key.rsplit("_", 1)[0] if key.endswith(("_f", "_m")) else key
+
+
+def category_names(keys: tuple[str, ...]) -> list[str]:
+    """The distinct categories of some group keys, in order of first appearance."""
+    return list(dict.fromkeys(category(k) for k in keys))
+
+
+def index_dtype(n: int) -> type[np.signedinteger]:
+    """The narrowest signed integer type that indexes ``n`` groups or categories (int8 up
+    to 127, so more groups never wrap around to negative indices)."""
+    for t in (np.int8, np.int16, np.int32):
+        if n <= np.iinfo(t).max:
+            return t
+    return np.int64

@@ -13,17 +13,62 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 
 class Node(BaseModel):
-    """A branch of the parameter tree: unknown keys are errors, values are immutable."""
+    """A branch of the parameter tree: unknown keys are errors, values are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    Types are strict (``true`` is not a number, ``"100"`` is not an integer, ``2.0`` is not
+    an integer; an integer is a fine float), and no number anywhere in a leaf, including the
+    values of a per-group dict, may be NaN or infinite.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _finite(cls, value: Any, info: ValidationInfo) -> Any:
+        bad = first_non_finite(value)
+        if bad is not None:
+            where, x = bad
+            raise ValueError(f"{info.field_name}{where} = {x}: numbers must be finite (no NaN or infinity)")
+        return value
+
+
+def first_non_finite(value: Any, where: str = "") -> tuple[str, float] | None:
+    """The first NaN or infinite float inside a value (dicts and lists searched), as
+    (key path, number), or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (where, value)
+    if isinstance(value, dict):
+        items: Iterable = ((f"{where}.{k}", v) for k, v in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{where}[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for w, v in items:
+        bad = first_non_finite(v, w)
+        if bad is not None:
+            return bad
+    return None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """" Did you mean 'x'?" for the closest known name (case-insensitive), or ""."""
+    known = list(known)
+    lower = {k.lower(): k for k in known}
+    hit = lower.get(name.lower()) if isinstance(name, str) else None
+    if hit is None and isinstance(name, str):
+        close = difflib.get_close_matches(name.lower(), list(lower), n=1)
+        hit = lower[close[0]] if close else None
+    return f" Did you mean {hit!r}?" if hit is not None else ""
 
 
 def param(
@@ -35,6 +80,7 @@ def param(
     assumption: tuple[float, float] | None = None,
     ge: float | None = None,
     le: float | None = None,
+    strict: bool | None = None,
 ) -> Any:
     """Declare one parameter leaf.
 
@@ -45,13 +91,15 @@ def param(
         source: citation from docs/sources.md when the value is calibrated or sourced.
         assumption: plausible (low, high) range when the value is an assumption.
         ge, le: hard validity bounds enforced when a scenario sets the value.
+        strict: False to accept lax input for this leaf (e.g. a date given as ISO text).
     """
     if is_number(default) and (source is None) == (assumption is None):
         raise ValueError(f"param {doc!r}: a number needs exactly one of source= or assumption=")
     extra = {"unit": unit, "source": source, "assumption": list(assumption) if assumption else None}
     # inf/NaN are never meaningful here and crash the run later: refuse them up front
     finite = {"allow_inf_nan": False} if isinstance(default, float) else {}
-    return Field(default, description=doc, ge=ge, le=le, json_schema_extra=extra, **finite)
+    lax = {"strict": False} if strict is False else {}
+    return Field(default, description=doc, ge=ge, le=le, json_schema_extra=extra, **finite, **lax)
 
 
 def is_number(value: Any) -> bool:

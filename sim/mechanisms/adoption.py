@@ -11,6 +11,11 @@ The unit adopts on the day its hazard passes its threshold. This is an exact dra
 time-varying hazard, needs no random numbers per day, and keeps scenarios paired: the
 same household buys on the same day unless a policy changes its hazard. Adopters' clocks
 are set to infinity so the daily test is a single comparison.
+
+Legal extreme coefficients (beta_fear = beta_peer = 50) overflow float32 ``exp`` to inf,
+and a stopped clock's hazard keeps growing: rows that pass the test with a stopped
+(infinite) clock are dropped, since ``inf >= inf`` would otherwise re-adopt them daily. An
+infinite hazard on a running clock is simply an adoption that day, which is right.
 """
 
 from __future__ import annotations
@@ -55,9 +60,13 @@ def log_hazard(a: Adoption, fear: np.ndarray, slow: np.ndarray) -> np.ndarray:
 
 def advance_clock(hazard: np.ndarray, clock: np.ndarray, log_h: np.ndarray) -> np.ndarray:
     """Add today's hazard exp(log_h) to every clock; return rows that adopt today and
-    stop their clocks. ``log_h`` is overwritten."""
-    np.exp(log_h, out=log_h)
-    hazard += log_h
+    stop their clocks. ``log_h`` is overwritten. Stopped clocks never adopt again, even when
+    an extreme hazard overflowed to inf (checked on today's few adopters only, so the
+    day costs no extra pass over all rows)."""
+    with np.errstate(over="ignore"):  # an overflow to inf is an adoption today (handled)
+        np.exp(log_h, out=log_h)
+        hazard += log_h
     new = np.flatnonzero(hazard >= clock)
+    new = new[np.isfinite(clock[new])]
     clock[new] = np.inf
     return new

@@ -25,6 +25,7 @@ from sim.params import Params
 from scipy import special, stats
 
 from sim.recognition import RecognitionParams, ScoreModel, search
+from sim.recognition.search import SearchResult, top_level
 
 
 def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
@@ -94,9 +95,11 @@ class Gallery:
     resident_photos: np.ndarray  # (G,) photos of city residents
     enrolled: np.ndarray        # (n,) bool, resident has a photo
     enrolled_by_group: np.ndarray  # (G,) residents with a photo (people, not photos)
+    limit: float = np.inf         # most photos kept (gallery.max_photos_per_person x people in the catchment)
 
     def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None) -> None:
-        """Booking photos for arrested residents (rows) and outsiders (counts by group)."""
+        """Booking photos for arrested residents (rows) and outsiders (counts by group);
+        past ``limit``, older photos are purged (see :meth:`purge`)."""
         G = len(self.photos)
         if len(residents):
             fresh = ~self.enrolled[residents]  # first photo of these people (count each once)
@@ -108,6 +111,18 @@ class Gallery:
             self.resident_photos += add
         if outsiders_by_group is not None:
             self.photos += outsiders_by_group
+        self.purge()
+
+    def purge(self) -> None:
+        """Runaway guard: keep at most ``limit`` photos, removing older ones across groups in
+        proportion (the make-up is kept; enrolled people stay enrolled). Deterministic, and a
+        no-op below the limit, so runs that never reach it are unchanged."""
+        total = int(self.photos.sum())
+        if total <= self.limit:
+            return
+        keep = self.limit / total
+        self.photos = np.floor(self.photos * keep).astype(np.int64)
+        self.resident_photos = np.minimum(np.floor(self.resident_photos * keep).astype(np.int64), self.photos)
 
 
 def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np.random.Generator) -> Gallery:
@@ -124,7 +139,8 @@ def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np
     resident = np.bincount(group[enrolled], minlength=G)
     catchment = p.gallery.catchment_ratio * len(group)  # people policed like the city, outside it
     outside = np.round(make_up / make_up.sum() * p.gallery.photos_per_catchment_person * catchment).astype(np.int64)
-    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64))
+    limit = p.gallery.max_photos_per_person * (catchment + len(group))
+    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64), limit)
 
 
 def pick_enrolled(group_of_pick: np.ndarray, by_group: np.ndarray, group_start: np.ndarray,
@@ -164,6 +180,9 @@ def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndar
     G = len(gallery)
     res = search(probe_group, enrolled, gallery, None if e.top_k_mode else threshold, rng,
                  top_k=p.recognition.top_k if e.top_k_mode else None, model=model)
+    cap = p.recognition.max_candidates  # runaway guard: no search returns the whole gallery
+    res = SearchResult(cap_candidates(res.false_by_group, probe_group, res.found, gallery, cap,
+                                      None if e.top_k_mode else threshold, model, rng), res.found)
     counts.fr_searches += np.bincount(probe_group, minlength=G)
     counts.fr_true_candidates += np.bincount(probe_group[res.found], minlength=G)
     counts.fr_false_candidates += res.false_by_group.sum(axis=0)
@@ -171,6 +190,31 @@ def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndar
     true_stopped = res.found & (u[0] < keep_true) & (u[1] < e.stop_per_lead)
     false_stopped = rng.binomial(res.false_by_group, keep_false * e.stop_per_lead)
     return true_stopped, false_stopped
+
+
+def cap_candidates(false_by_group: np.ndarray, probe_group: np.ndarray, found: np.ndarray, gallery: np.ndarray,
+                   cap: int, threshold: float | None, model: ScoreModel, rng: np.random.Generator) -> np.ndarray:
+    """False candidates per search (P, G), at most ``cap`` minus the true one per list.
+
+    Deployed systems return a bounded list (``recognition.max_candidates``): where more
+    candidates clear the threshold, the best-scoring are kept, filled by group as in the
+    top-k search (:func:`sim.recognition.search.search`: slots go to group c in proportion
+    to ``n_c FMR(u)`` at the level u above which ``cap`` impostors are expected). Rows under
+    the cap are returned as they are and draw no random numbers."""
+    slots = cap - found.astype(np.int64)
+    over = false_by_group.sum(axis=1) > slots
+    if not over.any():
+        return false_by_group
+    counts = gallery.astype(float)
+    u = top_level(model, counts, cap)
+    if threshold is not None:
+        u = np.maximum(u, float(special.logit(threshold)))
+    w = special.ndtr((model.imp_mean - u[:, None]) / model.imp_sd) * counts
+    w[w.sum(axis=1) == 0] = counts  # tails that underflow everywhere: the gallery make-up
+    w /= w.sum(axis=1, keepdims=True)
+    out = false_by_group.copy()
+    out[over] = rng.multinomial(slots[over], w[probe_group[over]])
+    return out
 
 
 def attention_update(attention: np.ndarray, recorded_per_capita: np.ndarray, p: Params) -> np.ndarray:

@@ -196,4 +196,5 @@ class Policing:
         self.attention = enforcement.attention_update(
             self.attention, recorded / np.maximum(m.population, 1) * self.effort, m.p)
         if m.p.loops.gallery:  # the catchment's arrests, in the make-up of today's city arrests
-            self.gallery.photos += self.rng_gallery.poisson(m.p.gallery.catchment_ratio * self.counts.arrests)
+            none = np.zeros(0, np.int64)
+            self.gallery.add(none, none, self.rng_gallery.poisson(m.p.gallery.catchment_ratio * self.counts.arrests))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from sim.core.groups import GROUP_KEYS
 from sim.core.offences import OffenceName
-from sim.core.paramtree import Node, param
+from sim.core.paramtree import Node, did_you_mean, param
 from sim.params.world import DAY
 from sim.recognition.params import check_groups
 
@@ -21,9 +21,30 @@ class Gallery(Node):
                                    doc="people in the gallery's catchment (county, state) per city resident; the "
                                        "catchment is policed like the city, so its arrests add photos in proportion",
                                    assumption=(5.0, 100.0))
+    max_photos_per_person: float = param(
+        10.0, unit="photos / person", ge=0.5, le=100, assumption=(3.0, 20.0),
+        doc="most photos the gallery keeps per person of its catchment (catchment_ratio x residents, plus the "
+            "residents); older photos are purged past it. A runaway guard: the gallery loop (arrests add photos, "
+            "photos add false candidates and wrongful arrests) has no other limit, and at the high end of every "
+            "assumption it grew 539k photos to 31.2M for a 500k catchment. Washington County held ~1.5 photos per "
+            "photographed person (~300,000 of ~200,000 people, GCN 2017); the default, the largest legal "
+            "starting gallery (photos_per_catchment_person <= 10), binds only on runaways")
     resident_share: float = param(0.25, unit="share of residents", ge=0, le=1,
                                   doc="residents with a booking photo at the start (make-up follows arrests)",
                                   assumption=(0.15, 0.35))
+
+
+    @model_validator(mode="after")
+    def _starts_under_cap(self) -> Gallery:
+        # Photos per person of catchment + city at the start (residents: resident_share each).
+        start = ((self.photos_per_catchment_person * self.catchment_ratio + self.resident_share)
+                 / (self.catchment_ratio + 1))
+        if start > self.max_photos_per_person:
+            raise ValueError(
+                f"gallery.photos_per_catchment_person = {self.photos_per_catchment_person} starts the gallery at "
+                f"{start:.2f} photos per person, above gallery.max_photos_per_person = "
+                f"{self.max_photos_per_person}: raise the cap or lower the starting gallery")
+        return self
 
 
 class Enforcement(Node):
@@ -88,7 +109,8 @@ class Enforcement(Node):
     def _proxies(cls, v: dict[str, str]) -> dict[str, str]:
         bad = {k: g for k, g in v.items() if g not in GROUP_KEYS}
         if bad:
-            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}")
+            did = did_you_mean(next(iter(bad.values())), GROUP_KEYS)
+            raise ValueError(f"score_proxy must map to census group keys {GROUP_KEYS}, got {bad}.{did}")
         return v
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pydantic import model_validator
 
-from sim.core.groups import GROUP_KEYS
-from sim.core.paramtree import Node, param
+from sim.core.groups import GROUP_KEYS, category_names
+from sim.core.paramtree import Node, did_you_mean, param
 from sim.params.behaviour import Adoption, Departments, Fear, Requests, Vendor
 from sim.params.policing import EmotionParams, Enforcement, Gallery, Patrol
 from sim.params.world import Coverage, Crime, Groups, City, Network, Run
@@ -72,11 +72,22 @@ class Params(Node):
         keys = self.group_keys
         e = self.enforcement
         if e.reference_group not in keys:
-            raise ValueError(f"enforcement.reference_group = {e.reference_group!r} is not a group; groups: {list(keys)}")
+            raise ValueError(f"enforcement.reference_group = {e.reference_group!r} is not a group."
+                             f"{did_you_mean(e.reference_group, keys)} Groups: {list(keys)}")
         missing = [k for k in keys if k not in GROUP_KEYS and k not in e.score_proxy]
         if missing:
             raise ValueError(f"groups {missing} have no recognition error rates: map them to census groups "
                              f"in enforcement.score_proxy")
+        for k in e.score_proxy:
+            if k not in keys:
+                raise ValueError(f"enforcement.score_proxy = {e.score_proxy}: {k!r} is not a group.{did_you_mean(k, keys)}"
+                                 f" Groups: {list(keys)}")
+        cats = category_names(keys)
+        for c in self.patrol.over_policed:
+            if c not in cats:
+                raise ValueError(f"patrol.over_policed = {self.patrol.over_policed}: {c!r} is not a category of the "
+                                 f"groups.{did_you_mean(c, cats)} Categories (group keys without _f/_m, from "
+                                 f"groups.shares = {{{', '.join(keys)}}}): {cats}; use [] for no over-policing")
         return self
 
     @property

@@ -7,14 +7,18 @@ import datetime as dt
 from pydantic import field_validator, model_validator
 
 from sim.core.groups import CENSUS_SHARES
-from sim.core.paramtree import Node, param
+from sim.core.paramtree import Node, did_you_mean, param
 
 DAY = "1 / day"
+# Lowest share of reported (and recorded) crime: rates are calibrated to *recorded* crime,
+# so actual crime is recorded / (reporting x recording); the reporting shares have ge=0.01.
+MIN_RECORDING = 0.01
 
 
 class Run(Node):
+    # Not strict: a date arrives as a TOML date, or as ISO text from JSON (workers, caches).
     start_date: dt.date = param(dt.date(2017, 1, 1), unit="date", doc="calendar date of day 0",
-                                source="Parks Associates 2017 (adoption level is given for 2017)")
+                                source="Parks Associates 2017 (adoption level is given for 2017)", strict=False)
     days: int = param(1095, unit="days", doc="length of a run", assumption=(365, 3650), ge=1, le=3650)
 
 
@@ -32,6 +36,10 @@ class Groups(Node):
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if not v:
             raise ValueError("at least one group is needed")
+        blank = [k for k in v if not k.strip()]
+        if blank:
+            raise ValueError(f"group key {blank[0]!r} is not allowed: an empty key is the whole-population row of "
+                             f"results; give each group a name")
         bad = [k for k, s in v.items() if not (0 < s < float("inf"))]
         if bad:
             raise ValueError(f"shares must be finite and > 0, got {bad[0]} = {v[bad[0]]}")
@@ -42,7 +50,8 @@ class Groups(Node):
     def _ratios(self) -> Groups:
         for k, r in self.offending_ratio.items():
             if k not in self.shares:
-                raise ValueError(f"offending_ratio names unknown group {k!r}; groups are {sorted(self.shares)}")
+                raise ValueError(f"offending_ratio names unknown group {k!r}.{did_you_mean(k, self.shares)} "
+                                 f"Groups: {sorted(self.shares)}")
             if not r >= 0:
                 raise ValueError(f"offending_ratio.{k} must be >= 0, got {r}")
         return self
@@ -120,7 +129,19 @@ class Crime(Node):
         return self
 
     recording: float = param(0.95, unit="probability", ge=0, le=1,
-                             doc="share of reported crime the police record", assumption=(0.8, 1.0))
+                             doc=f"share of reported crime the police record; at least {MIN_RECORDING} because the "
+                                 "rates above are recorded crime, so actual crime = recorded / (reporting x "
+                                 "recording) and 0 would mean infinitely many offences",
+                             assumption=(0.8, 1.0))
+
+    @field_validator("recording")
+    @classmethod
+    def _recording(cls, v: float) -> float:
+        if v < MIN_RECORDING:
+            raise ValueError(f"must be at least {MIN_RECORDING} (the same floor as the reporting shares): the crime "
+                             f"rates are recorded crime, so actual crime = recorded / (reporting x recording), and "
+                             f"{v} would mean {'infinitely' if v == 0 else 'absurdly'} many offences")
+        return v
     deterrence: float = param(0.0, unit="share per unit coverage", ge=0, le=1,
                               doc="fall in offending per unit camera coverage (evidence weak: 0 by default)",
                               source="MIT Tech Review 2018; CNET 2020; Piza et al. 2015 (no RCT of doorbells); range 0-0.2")

@@ -16,10 +16,10 @@ Example:
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import field_validator, model_validator
 
 from sim.core.groups import GROUP_KEYS
-from sim.core.paramtree import Node, param
+from sim.core.paramtree import Node, did_you_mean, param
 
 _FIT = "fitted by sim.recognition.fit to"
 _FMR_TARGETS = (f"{_FIT} ACLU 2018 Congress test (28 of 535 at 0.80 vs 25,000 arrest photos, "
@@ -40,8 +40,9 @@ def check_groups(value: dict[str, float]) -> dict[str, float]:
     unknown = set(value) - set(GROUP_KEYS)
     missing = set(GROUP_KEYS) - set(value)
     if unknown or missing:
+        did = "".join(did_you_mean(k, GROUP_KEYS) for k in sorted(unknown)[:1])
         raise ValueError(f"group keys must be exactly {GROUP_KEYS}; "
-                         f"unknown {sorted(unknown)}, missing {sorted(missing)}")
+                         f"unknown {sorted(unknown)}, missing {sorted(missing)}.{did}")
     return {k: value[k] for k in GROUP_KEYS}
 
 
@@ -104,8 +105,11 @@ class CalibrationInputs(Node):
     @classmethod
     def _races(cls, value: dict[str, float]) -> dict[str, float]:
         races = {k.rpartition("_")[0] for k in GROUP_KEYS} - {"black"}
-        if set(value) != races or abs(sum(value.values()) - 1.0) > 1e-3:
-            raise ValueError(f"give shares for exactly {sorted(races)}, summing to 1")
+        unknown = sorted(set(value) - races)
+        did = did_you_mean(unknown[0], races) if unknown else ""
+        if (set(value) != races or any(v < 0 for v in value.values())
+                or abs(sum(value.values()) - 1.0) > 1e-3):
+            raise ValueError(f"give shares >= 0 for exactly {sorted(races)}, summing to 1.{did}")
         return value
 
     @property
@@ -148,10 +152,24 @@ class RecognitionParams(Node):
             "rise with the threshold: white-male FNMR at 0.99 is ~30% (~15-85% over the range)")
     threshold: float = param(0.80, unit="similarity", source="ACLU, 26 Jul 2018", ge=0, le=1,
                              doc="vendor default similarity threshold for a match")
-    top_k: int = param(5, unit="candidates", ge=1,
+    top_k: int = param(5, unit="candidates", ge=1, le=1000,
                        source="Washington County, OR sheriff's policy (GCN 2017; WaPo 2019)",
-                       doc="candidate-list length in investigative (top-k) searches")
+                       doc="candidate-list length in investigative (top-k) searches; at most max_candidates")
+    max_candidates: int = param(
+        50, unit="candidates / search", ge=1, le=1000,
+        source="GAO-16-267 (FBI NGI-IPS returns 2-50 candidates); NIST FRVT 1:N investigative mode (50)",
+        doc="longest candidate list a search returns, whatever the threshold (deployed systems cap the list); "
+            "the best-scoring candidates are kept. At most 1,000: every candidate can become a stop and an "
+            "arrest photo, so a threshold near 0 with no cap made each search return the whole gallery "
+            "and the run grow without bound")
     calibration: CalibrationInputs = CalibrationInputs()
+
+    @model_validator(mode="after")
+    def _list(self) -> RecognitionParams:
+        if self.top_k > self.max_candidates:
+            raise ValueError(f"recognition.top_k = {self.top_k} must be <= recognition.max_candidates = "
+                             f"{self.max_candidates} (the longest candidate list a search returns)")
+        return self
 
     @field_validator("impostor_mean", "genuine_mean")
     @classmethod

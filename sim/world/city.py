@@ -14,6 +14,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from sim.core.groups import category, category_names, index_dtype
 from sim.params import Params
 
 
@@ -31,8 +32,8 @@ class City:
     hh_head: np.ndarray       # resident row of the household's decision maker
     hh_size: np.ndarray       # members; a household's rows are hh_head : hh_head + hh_size
     # residents (n)
-    group: np.ndarray         # int8 index into the group keys
-    category: np.ndarray      # int8 race category (groups without the sex suffix)
+    group: np.ndarray         # index into the group keys (int8 up to 127 groups, wider beyond)
+    category: np.ndarray      # race category (groups without the sex suffix), same dtype
     nbh: np.ndarray
     household: np.ndarray
     dissimilarity: float      # realised majority-minority dissimilarity index
@@ -62,9 +63,8 @@ class City:
 
 def categories(keys: tuple[str, ...]) -> tuple[list[str], np.ndarray]:
     """Segregation categories: a group key without its ``_f``/``_m`` suffix."""
-    cats = [k.rsplit("_", 1)[0] if k.endswith(("_f", "_m")) else k for k in keys]
-    names = list(dict.fromkeys(cats))
-    return names, np.array([names.index(c) for c in cats], dtype=np.int8)
+    names = category_names(keys)
+    return names, np.array([names.index(category(k)) for k in keys], dtype=index_dtype(len(keys)))
 
 
 def dissimilarity(nbh: np.ndarray, minority: np.ndarray, m: int) -> float:
@@ -130,9 +130,9 @@ def build_city(p: Params, rng: np.random.Generator) -> City:
     hh_nbh, hh_cat, sizes = hh_nbh[order], hh_cat[order], sizes[order]
     household = np.repeat(np.arange(h, dtype=np.int32), sizes)
     nbh = hh_nbh[household]
-    category = hh_cat[household].astype(np.int8)
+    category = hh_cat[household].astype(group_cat.dtype)
     # Each member's group: drawn among the groups of the household's category by share.
-    group = np.empty(n, dtype=np.int8)
+    group = np.empty(n, dtype=group_cat.dtype)
     u = rng.random(n)
     for c in range(len(cat_names)):
         members = np.flatnonzero(category == c)
