@@ -2,8 +2,10 @@
 
 Offences come in the types of :mod:`sim.core.offences` (petty theft, vehicle theft, burglary,
 violent crime), each with its own rate, reporting and clearance. Rates in docs/sources.md are
-*recorded* crime; actual crime is recorded / (reporting x recording). Offenders are drawn from the neighbourhood's residents with equal offending
-rates across groups unless ``groups.offending_ratio`` says otherwise (an explicit,
+*recorded* crime; actual crime is recorded / (reporting x recording + unreported x
+discovered by patrols at mean presence). Offenders are drawn from the neighbourhood's residents with equal offending
+rates across groups unless ``groups.offending_ratio`` says otherwise; propensity and the
+journey to crime are :mod:`sim.mechanisms.offenders` (an explicit,
 changeable assumption). A camera capture raises the chance an offence is reported.
 """
 
@@ -31,6 +33,7 @@ class Offences:
     reported: np.ndarray   # bool
     recorded: np.ndarray   # bool
     recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
+    discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
 
     def __len__(self) -> int:
         return len(self.nbh)
@@ -74,14 +77,25 @@ def clearance(p: Crime, e: Enforcement) -> np.ndarray:
     return out
 
 
-def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray) -> np.ndarray:
-    """Expected actual offences per day, shape (types, neighbourhoods)."""
-    per_person = recorded_rates(p) / (reporting(p) * p.recording) / 100_000 / 365
+def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray,
+                discovered: np.ndarray | None = None) -> np.ndarray:
+    """Expected actual offences per day, shape (types, neighbourhoods).
+
+    Args:
+        discovered: chance police discover an unreported offence at the city's mean patrol
+            presence, by type (None: none); recorded = actual x (reported x recording +
+            unreported x discovered), which is what the FBI's recorded rates count.
+    """
+    rep = reporting(p)
+    found = np.zeros(len(rep)) if discovered is None else discovered
+    per_person = recorded_rates(p) / (rep * p.recording + (1 - rep) * found) / 100_000 / 365
     return per_person[:, None] * (population * crime_index)[None, :]
 
 
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
-                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator) -> Offences:
+                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator,
+                 discovery: np.ndarray | None = None, journey=None,
+                 rng_journey: np.random.Generator | None = None) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -90,6 +104,11 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         offend_cum: cumulative offending weight over residents (sorted by neighbourhood).
         res_start: first resident row of each neighbourhood.
         reporting_by_type: chance an offence of each type is reported (:func:`reporting`).
+        discovery: (types, m) chance police presence discovers an offence nobody reported
+            (:func:`sim.mechanisms.patrols.discovery`); None: none are.
+        journey, rng_journey: the offender's home neighbourhood sampler
+            (:class:`sim.mechanisms.offenders.Journey`) and its own stream (one uniform per
+            offence); None: offenders live where they offend.
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -98,9 +117,11 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     nbh = np.concatenate([np.repeat(np.arange(rates.shape[1]), c) for c in counts])
     u = rng.random((4, len(nbh)))  # offender, deterrence, capture, reporting: one each
     kept = u[1] >= p.deterrence * coverage[nbh]
-    # Offender: weighted draw inside the neighbourhood's slice of the cumulative weights.
-    lo = np.where(res_start[nbh] > 0, offend_cum[np.maximum(res_start[nbh] - 1, 0)], 0.0)
-    end = np.append(res_start[1:], len(offend_cum))[nbh]
+    # Offender: from a home neighbourhood (journey to crime), then a weighted draw inside
+    # that neighbourhood's slice of the cumulative offending weights.
+    home = nbh if journey is None else journey.home(nbh, rng_journey.random(len(nbh)))
+    lo = np.where(res_start[home] > 0, offend_cum[np.maximum(res_start[home] - 1, 0)], 0.0)
+    end = np.append(res_start[1:], len(offend_cum))[home]
     hi = offend_cum[end - 1]
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
@@ -112,5 +133,11 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     # scaled into [0, p_report) so no extra draw is needed.
     recorded = reported & (u[3] < p_report * p.recording)
     recorded_uncaptured = u[3] < base * p.recording  # same draw, without the camera uplift
+    discovered = np.zeros(len(nbh), bool)
+    if discovery is not None:  # an unreported offence, found by patrols: the rest of u[3] rescaled
+        found = discovery[kind, nbh]
+        discovered = ~reported & ((u[3] - p_report) < found * (1 - p_report))
+        recorded |= discovered
+        recorded_uncaptured |= (u[3] >= base) & ((u[3] - base) < found * (1 - base))
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
-                    recorded_uncaptured[kept])
+                    recorded_uncaptured[kept], discovered[kept])

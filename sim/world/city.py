@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.params import Params
+from sim.world import segregation
 
 
 @dataclass
@@ -35,7 +36,7 @@ class City:
     category: np.ndarray      # int8 race category (groups without the sex suffix)
     nbh: np.ndarray
     household: np.ndarray
-    dissimilarity: float      # realised majority-minority dissimilarity index
+    dissimilarity: float      # realised Black-white dissimilarity (see _headline_dissimilarity)
 
     @property
     def n_neighbourhoods(self) -> int:
@@ -76,28 +77,12 @@ def dissimilarity(nbh: np.ndarray, minority: np.ndarray, m: int) -> float:
     return float(0.5 * np.abs(a / a.sum() - b / b.sum()).sum())
 
 
-def _place(score: np.ndarray, strength: float, noise: np.ndarray, m: int) -> np.ndarray:
-    """Neighbourhood of each household: sort by latent score, fill neighbourhoods along
-    the city's gradient (distance from one corner) in equal shares."""
-    order = np.argsort(strength * score + noise, kind="stable")
-    nbh = np.empty(len(score), dtype=np.int32)
-    nbh[order] = (np.arange(len(score)) * m) // len(score)
-    return nbh
-
-
-def _segregation_strength(minority: np.ndarray, target: float, rng: np.random.Generator, m: int) -> float:
-    """Bisect the latent-score strength that gives the target dissimilarity (on a sample)."""
-    k = min(len(minority), 20_000)
-    mino = minority[:k]
-    noise = rng.standard_normal(k)
-    lo, hi = 0.0, 50.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        if dissimilarity(_place(mino.astype(float), mid, noise, m), mino, m) < target:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+def targets(p: Params, cat_names: list[str], minority: list[int]) -> tuple[tuple[float, ...], tuple[float | None, ...]]:
+    """Each minority category's target dissimilarity and isolation (None: not targeted)."""
+    c = p.city
+    d = tuple(float(c.group_dissimilarity.get(cat_names[g], c.dissimilarity)) for g in minority)
+    iso = tuple(c.isolation.get(cat_names[g]) for g in minority)
+    return d, iso
 
 
 def build_city(p: Params, rng: np.random.Generator) -> City:
@@ -117,13 +102,15 @@ def build_city(p: Params, rng: np.random.Generator) -> City:
     sizes[-1] -= ends[h - 1] - n
     hh_cat = rng.choice(len(cat_names), size=h, p=cat_share)
 
-    # Segregation: the largest category is the majority; the rest share a latent offset.
-    minority = hh_cat != int(np.argmax(cat_share))
-    strength = _segregation_strength(minority, p.city.dissimilarity, rng, m)
-    # Neighbourhoods are filled in order of distance from the grid's corner.
+    # Segregation per category: the largest is the majority; each other category gets the
+    # neighbourhood make-up fitted to its own dissimilarity and isolation targets.
+    majority = int(np.argmax(cat_share))
+    order_cats = [majority] + [g for g in range(len(cat_names)) if g != majority]
+    column = np.argsort(order_cats)  # category -> column of the make-up
+    d_t, iso_t = targets(p, cat_names, order_cats[1:])
+    made = segregation.fit(tuple(float(x) for x in cat_share[order_cats]), side, d_t, iso_t)
+    hh_nbh = segregation.place(column[hh_cat], sizes, made.composition)
     yy, xx = np.divmod(np.arange(m), side)
-    gradient_order = np.argsort(np.hypot(xx, yy) + 1e-9 * np.arange(m), kind="stable")
-    hh_nbh = gradient_order[_place(minority.astype(float), strength, rng.standard_normal(h), m)].astype(np.int32)
 
     # Sort households by neighbourhood so each neighbourhood is a contiguous slice.
     order = np.argsort(hh_nbh, kind="stable")
@@ -159,5 +146,45 @@ def build_city(p: Params, rng: np.random.Generator) -> City:
         res_start=np.searchsorted(nbh, np.arange(m)), hh_start=np.searchsorted(hh_nbh, np.arange(m)),
         radius=radius, hh_nbh=hh_nbh, hh_head=hh_head, hh_size=sizes, group=group, category=category,
         nbh=nbh, household=household,
-        dissimilarity=dissimilarity(nbh, category != int(np.argmax(cat_share)), m),
+        dissimilarity=_headline_dissimilarity(nbh, category, cat_names, majority, m),
     )
+
+
+def _headline_dissimilarity(nbh: np.ndarray, category: np.ndarray, cat_names: list[str], majority: int,
+                            m: int) -> float:
+    """Realised dissimilarity of the category ``city.dissimilarity`` targets: Black, or the
+    largest minority category where there is no Black category."""
+    counts = np.bincount(category, minlength=len(cat_names))
+    counts[majority] = -1
+    g = cat_names.index("black") if "black" in cat_names else int(np.argmax(counts))
+    if g == majority:
+        return 0.0
+    return dissimilarity(nbh[(category == g) | (category == majority)], category[(category == g) | (category == majority)] == g, m)
+
+
+def segregation_report(city: City, p: Params) -> dict:
+    """Per minority category: target and achieved dissimilarity from the majority and
+    isolation, the share of its residents living where it is the majority, and counts."""
+    cat_names, _ = categories(p.group_keys)
+    m = city.n_neighbourhoods
+    counts = np.zeros((m, len(cat_names)))
+    np.add.at(counts, (city.nbh, city.category), 1.0)
+    majority = int(np.argmax(counts.sum(axis=0)))
+    minority = [g for g in range(len(cat_names)) if g != majority]
+    d_t, iso_t = targets(p, cat_names, minority)
+    groups = {}
+    for g, d, iso in zip(minority, d_t, iso_t):
+        s = segregation.indices(counts, g, majority)
+        groups[cat_names[g]] = {
+            "residents": int(counts[:, g].sum()),
+            "dissimilarity": round(s.dissimilarity, 4), "dissimilarity_target": d,
+            "isolation": round(s.isolation, 4), "isolation_target": iso,
+            "share_where_majority": round(s.majority_share, 4), "majority_neighbourhoods": s.majority_nbhs,
+        }
+    own = counts[:, majority] / np.maximum(counts.sum(axis=1), 1)
+    return {
+        "neighbourhoods": m, "residents": len(city.nbh), "households": len(city.hh_nbh),
+        "majority": cat_names[majority],
+        "majority_isolation": round(float((counts[:, majority] / counts[:, majority].sum()) @ own), 4),
+        "groups": groups,
+    }
