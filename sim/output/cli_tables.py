@@ -27,7 +27,8 @@ def city_table(name: str, rep: dict) -> Table:
         t.add_column(c, justify="left" if c == "group" else "right")
     for g, r in rep["groups"].items():
         iso_t = "none" if r["isolation_target"] is None else f"{r['isolation_target']:.3f}"
-        t.add_row(g, f"{r['residents']:,}", f"{r['dissimilarity']:.3f} ({r['dissimilarity_target']:.3f})",
+        d_t = "none" if r["dissimilarity_target"] is None else f"{r['dissimilarity_target']:.3f}"
+        t.add_row(g, f"{r['residents']:,}", f"{r['dissimilarity']:.3f} ({d_t})",
                   f"{r['isolation']:.3f} ({iso_t})", f"{r['share_where_majority']:.3f}", str(r["majority_neighbourhoods"]))
     return t
 

@@ -86,6 +86,12 @@ class City(Node):
             raise ValueError(f"{k} = {bad[k]} is outside 0.0 to 0.95")
         return v
 
+    neighbourhoods: str = param(
+        "", unit="path to a CSV table",
+        doc="build the city from a table instead of the grid: one row per neighbourhood (e.g. census tract) with "
+            "id, x, y (in neighbourhood widths, ~miles), households, residents per group key, optional crime_index "
+            "and jurisdiction (sim.world.table); n_residents, grid_side and the segregation targets are then unused. "
+            "Looked up in the working directory, then among the shipped scenarios")
     crime_index_sigma: float = param(0.5, unit="log-sd", ge=0.0, le=2.0,
                                      doc="spread of baseline crime between neighbourhoods (lognormal)",
                                      assumption=(0.2, 1.0))

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.spatial import cKDTree
 
 from sim.params import Params
-from sim.world import segregation
+from sim.world import segregation, table
 
 
 @dataclass
@@ -86,7 +89,10 @@ def targets(p: Params, cat_names: list[str], minority: list[int]) -> tuple[tuple
 
 
 def build_city(p: Params, rng: np.random.Generator) -> City:
-    """Build neighbourhoods, households and residents for parameters ``p``."""
+    """Build neighbourhoods, households and residents for parameters ``p``: from the table
+    ``city.neighbourhoods`` names, or a grid segregated to the targets."""
+    if p.city.neighbourhoods:
+        return _from_table(p, rng)
     side, n = p.city.grid_side, p.city.n_residents
     m = side * side
     keys = p.group_keys
@@ -150,6 +156,42 @@ def build_city(p: Params, rng: np.random.Generator) -> City:
     )
 
 
+def _from_table(p: Params, rng: np.random.Generator) -> City:
+    """A city whose neighbourhoods, households and residents by group are a table's."""
+    here = Path(__file__).resolve()
+    shipped = next((d for d in (here.parents[1] / "scenarios", here.parents[2] / "scenarios") if d.is_dir()),
+                   here.parents[2] / "scenarios")
+    t = table.read(table.resolve(p.city.neighbourhoods, shipped), p.group_keys)
+    cat_names, group_cat = categories(p.group_keys)
+    group, sizes, hh_nbh = table.households_and_groups(t, group_cat, rng)
+    m, h = len(t.ids), len(sizes)
+    household = np.repeat(np.arange(h, dtype=np.int32), sizes)
+    nbh = hh_nbh[household]
+    category = group_cat[group].astype(np.int8)
+    hh_head = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    if t.jurisdiction is not None:
+        dept = t.jurisdiction
+    else:  # Voronoi cells around randomly chosen centre neighbourhoods, as on the grid
+        centres = t.xy[rng.choice(m, size=min(p.city.n_jurisdictions, m), replace=False)]
+        dept = np.argmin(((t.xy[:, None, :] - centres[None]) ** 2).sum(-1), axis=1).astype(np.int32)
+    sigma = p.city.crime_index_sigma
+    crime_index = t.crime_index if t.crime_index is not None else rng.lognormal(-sigma**2 / 2, sigma, size=m)
+    # Alert radius: a neighbourhood and its four nearest (as a grid cell and its neighbours).
+    k = min(5, m)
+    _, near = cKDTree(t.xy).query(t.xy, k=k)
+    near = near.reshape(m, k)
+    radius = sp.csr_array((np.ones(m * k), (np.repeat(np.arange(m), k), near.ravel())), shape=(m, m))
+    radius = ((radius + radius.T) > 0).astype(float).tocsr()
+    counts = np.bincount(category, minlength=len(cat_names))
+    return City(
+        xy=t.xy.astype(float), dept=dept.astype(np.int32), crime_index=crime_index,
+        res_start=np.searchsorted(nbh, np.arange(m)), hh_start=np.searchsorted(hh_nbh, np.arange(m)),
+        radius=radius, hh_nbh=hh_nbh, hh_head=hh_head, hh_size=sizes, group=group, category=category,
+        nbh=nbh, household=household,
+        dissimilarity=_headline_dissimilarity(nbh, category, cat_names, int(np.argmax(counts)), m),
+    )
+
+
 def _headline_dissimilarity(nbh: np.ndarray, category: np.ndarray, cat_names: list[str], majority: int,
                             m: int) -> float:
     """Realised dissimilarity of the category ``city.dissimilarity`` targets: Black, or the
@@ -172,6 +214,8 @@ def segregation_report(city: City, p: Params) -> dict:
     majority = int(np.argmax(counts.sum(axis=0)))
     minority = [g for g in range(len(cat_names)) if g != majority]
     d_t, iso_t = targets(p, cat_names, minority)
+    if p.city.neighbourhoods:  # a table's city: its segregation is the table's, no targets
+        d_t, iso_t = (None,) * len(minority), (None,) * len(minority)
     groups = {}
     for g, d, iso in zip(minority, d_t, iso_t):
         s = segregation.indices(counts, g, majority)
@@ -184,7 +228,8 @@ def segregation_report(city: City, p: Params) -> dict:
     own = counts[:, majority] / np.maximum(counts.sum(axis=1), 1)
     return {
         "neighbourhoods": m, "residents": len(city.nbh), "households": len(city.hh_nbh),
-        "majority": cat_names[majority],
+        "majority": cat_names[majority], "table": p.city.neighbourhoods or None,
+        "residents_by_neighbourhood": {g: counts[:, k].astype(int).tolist() for k, g in enumerate(cat_names)},
         "majority_isolation": round(float((counts[:, majority] / counts[:, majority].sum()) @ own), 4),
         "groups": groups,
     }
