@@ -78,8 +78,14 @@ class SurveillanceModel(mesa.Model):
         self.pop_counts = c.population()
         self.population = self.pop_counts.astype(float)
         self.hh_count = c.households()
-        self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index,
-                                             -np.expm1(-patrols.discovery_rates(p)))
+        # Share of each neighbourhood in over-policed categories: where segregation put them.
+        self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
+            self.population, 1)
+        # Starting patrol presence (attention per resident follows the crime index): actual
+        # rates are scaled so recorded crime, discovered offences included, is the FBI's.
+        self.discovery0 = patrols.discovery(patrols.presence(c.crime_index, self.over_policed_share,
+                                                             self.population, p), p)
+        self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index, self.discovery0)
         self.reporting = crime.reporting(p.crime)  # chance an offence is reported, by type
         ratio = np.array([p.groups.offending_ratio.get(k, 1.0) for k in self.group_keys])
         self.offend_w = ratio[c.group] * offenders.propensity(n, p.offenders.propensity_sigma, stream(seed, "offenders"))
@@ -110,9 +116,6 @@ class SurveillanceModel(mesa.Model):
         # Weight of neighbourhood posts in each resident's daily fear update.
         self.exposure_weight = np.full(n, p.fear.media_weight * p.fear.post_weight * p.fear.decay, np.float32)
         self.fear_pull = (p.fear.decay * self.pop.fear_base).astype(np.float32)
-        # Share of each neighbourhood in over-policed categories: where segregation put them.
-        self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
-            self.population, 1)
         gap = p.adoption.segregation_gap * (self.over_policed_share - self.over_policed.mean())
         self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
         self.camera_offset -= gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower

@@ -30,7 +30,7 @@ class Offences:
     kind: np.ndarray       # offence type (index into OFFENCES, = seriousness rank)
     offender: np.ndarray   # resident row
     captured: np.ndarray   # bool, a camera recorded it
-    reported: np.ndarray   # bool
+    reported: np.ndarray   # bool, known to police (a victim reported it, or a patrol found it)
     recorded: np.ndarray   # bool
     recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
     discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
@@ -82,14 +82,17 @@ def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray,
     """Expected actual offences per day, shape (types, neighbourhoods).
 
     Args:
-        discovered: chance police discover an unreported offence at the city's mean patrol
-            presence, by type (None: none); recorded = actual x (reported x recording +
-            unreported x discovered), which is what the FBI's recorded rates count.
+        discovered: (types, m) chance police discover an unreported offence at the starting
+            patrol presence (None: none are). Actual rates are scaled so that recorded crime
+            (reported x recording + unreported x discovered, over where offences happen) is
+            the FBI's recorded rate at the start.
     """
-    rep = reporting(p)
-    found = np.zeros(len(rep)) if discovered is None else discovered
-    per_person = recorded_rates(p) / (rep * p.recording + (1 - rep) * found) / 100_000 / 365
-    return per_person[:, None] * (population * crime_index)[None, :]
+    rep = reporting(p)[:, None]
+    found = np.zeros((len(rep), len(population))) if discovered is None else discovered
+    w = population * crime_index
+    known = (rep * p.recording + (1 - rep) * found) @ w / max(w.sum(), 1e-300)
+    per_person = recorded_rates(p) / known / 100_000 / 365
+    return per_person[:, None] * w[None, :]
 
 
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
@@ -138,6 +141,7 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         found = discovery[kind, nbh]
         discovered = ~reported & ((u[3] - p_report) < found * (1 - p_report))
         recorded |= discovered
+        reported |= discovered  # known to police: reported by a victim or found by a patrol
         recorded_uncaptured |= (u[3] >= base) & ((u[3] - base) < found * (1 - base))
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
                     recorded_uncaptured[kept], discovered[kept])

@@ -44,8 +44,7 @@ class Policing:
         self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
         # Attention: recorded incidents per resident the department acts on; it starts at
         # the expected rate (reported and recorded, plus discovered at mean presence).
-        found = -np.expm1(-patrols.discovery_rates(p))[:, None]
-        rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * found
+        rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * m.discovery0
         self.attention = (m.crime_rates * rec).sum(axis=0) / np.maximum(m.population, 1)
         if p.neutral.attention:  # the same attention and presence per resident everywhere
             self.attention = np.full(c.n_neighbourhoods, self.attention @ m.population / m.population.sum())
@@ -68,8 +67,8 @@ class Policing:
         the make-up those arrests imply."""
         m = self.m
         p, c = m.p, m.city
-        rec = p.crime.recording * m.reporting + (1 - m.reporting) * -np.expm1(-patrols.discovery_rates(p))
-        per_w = 365 * (m.crime_rates.sum(axis=1) * rec * self.clearance).sum() / max(m.offend_w.sum(), 1e-300)
+        rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * m.discovery0
+        per_w = 365 * ((m.crime_rates * rec).sum(axis=1) * self.clearance).sum() / max(m.offend_w.sum(), 1e-300)
         stop = 365 * p.patrol.stops_per_1k / 1000 * p.patrol.hit_rate * self.presence[c.nbh]
         enrolled = offenders.history(m.offend_w, per_w, stop, p.gallery.resident_share, rng)
         G = len(m.group_keys)
