@@ -87,7 +87,8 @@ class SurveillanceModel(mesa.Model):
                                                              self.population, p), p)
         self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index, self.discovery0)
         self.reporting = crime.reporting(p.crime)  # chance an offence is reported, by type
-        ratio = np.array([p.groups.offending_ratio.get(k, 1.0) for k in self.group_keys])
+        ratio = np.array([p.groups.offending_ratio.get(k, 1.0) * (p.offenders.female_ratio if k.endswith("_f") else 1.0)
+                          for k in self.group_keys])
         self.offend_w = ratio[c.group] * offenders.propensity(n, p.offenders.propensity_sigma, stream(seed, "offenders"))
         self.offend_cum = np.cumsum(self.offend_w)
         self.journey = offenders.Journey(c.xy, np.bincount(c.nbh, weights=self.offend_w, minlength=m),

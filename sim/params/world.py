@@ -106,6 +106,11 @@ class Offenders(Node):
             "offences on the top 6% of residents, Wolfgang et al.'s birth-cohort figure (6% committed 52%); "
             "repeat offending follows from a stable propensity",
         assumption=(1.0, 2.2))
+    female_ratio: float = param(
+        0.37, unit="ratio", ge=0.0, le=2.0,
+        doc="offending propensity of women (group keys ending _f) relative to men: 0.37 = 0.27 / 0.73, women "
+            "being about a quarter of US arrests (as recognition.calibration.gallery_female_share)",
+        assumption=(0.25, 0.55))
     journey_decay: float = param(
         1.0, unit="grid cells (neighbourhood widths)", ge=0.0, le=50.0,
         doc="offenders come from neighbourhoods at distance d with weight exp(-d / this) x their propensity: "
