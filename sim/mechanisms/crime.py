@@ -32,7 +32,7 @@ class Offences:
     captured: np.ndarray   # bool, a camera recorded it
     reported: np.ndarray   # bool, known to police (a victim reported it, or a patrol found it)
     recorded: np.ndarray   # bool
-    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
+    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it (victim reports only)
     discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
 
     def __len__(self) -> int:
@@ -142,6 +142,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         discovered = ~reported & ((u[3] - p_report) < found * (1 - p_report))
         recorded |= discovered
         reported |= discovered  # known to police: reported by a victim or found by a patrol
-        recorded_uncaptured |= (u[3] >= base) & ((u[3] - base) < found * (1 - base))
+        # recorded_uncaptured leaves discoveries out: presence follows recorded incidents,
+        # which cameras raise, so they would carry the cameras' effect into the fear loop's
+        # camera-free counterfactual.
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
                     recorded_uncaptured[kept], discovered[kept])
