@@ -11,7 +11,7 @@ from mesa.agentset import AgentSet
 import networkx as nx
 import numpy as np
 
-from sim.mechanisms import adoption, crime, fear, footage
+from sim.mechanisms import adoption, crime, fear, footage, offenders, patrols
 from sim.mechanisms.policing import Policing
 from sim.world.city import build_city, categories
 from sim.agents.departments import PoliceDepartment
@@ -31,7 +31,7 @@ class SurveillanceModel(mesa.Model):
     The day, in order (each item one method):
 
     1. ``commit_crime``: offences by neighbourhood; cameras capture some; some are
-       reported and recorded.
+       reported and recorded; patrols discover some unreported ones.
     2. ``spread_fear``: recorded offences and camera captures become app posts; fear
        follows posts, contacts and decay.
     3. ``offer_partnerships``: the vendor's offers; departments accept (diffusion).
@@ -42,8 +42,9 @@ class SurveillanceModel(mesa.Model):
     6. ``investigate``: footage with a usable face is searched against the mugshot
        gallery; reviewed leads become stops and arrests; offences are cleared; every
        arrest adds a photo to the gallery; emotion flags may become stops.
-    7. ``patrol``: patrol stops where attention is (recorded incidents, if the loop is on);
-       the gallery's wider catchment, policed like the city, adds its arrests' photos.
+    7. ``patrol``: discretionary stops where patrol presence is; presence follows recorded
+       incidents (if the loop is on) and the departments' over-policing preference; the
+       gallery's wider catchment, policed like the city, adds its arrests' photos.
     8. ``update_coverage``: camera coverage of each neighbourhood.
     9. ``record``: the day's metrics.
 
@@ -77,10 +78,22 @@ class SurveillanceModel(mesa.Model):
         self.pop_counts = c.population()
         self.population = self.pop_counts.astype(float)
         self.hh_count = c.households()
-        self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index)
+        # Share of each neighbourhood in over-policed categories: where segregation put them.
+        self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
+            self.population, 1)
+        # Starting patrol presence (attention per resident follows the crime index): actual
+        # rates are scaled so recorded crime, discovered offences included, is the FBI's.
+        self.discovery0 = patrols.discovery(patrols.presence(c.crime_index, self.over_policed_share,
+                                                             self.population, p), p)
+        self.crime_rates = crime.daily_rates(p.crime, self.population, c.crime_index, self.discovery0)
         self.reporting = crime.reporting(p.crime)  # chance an offence is reported, by type
-        ratio = np.array([p.groups.offending_ratio.get(k, 1.0) for k in self.group_keys])
-        self.offend_cum = np.cumsum(ratio[c.group])
+        ratio = np.array([p.groups.offending_ratio.get(k, 1.0) * (p.offenders.female_ratio if k.endswith("_f") else 1.0)
+                          for k in self.group_keys])
+        self.offend_w = ratio[c.group] * offenders.propensity(n, p.offenders.propensity_sigma, stream(seed, "offenders"))
+        self.offend_cum = np.cumsum(self.offend_w)
+        self.journey = offenders.Journey(c.xy, np.bincount(c.nbh, weights=self.offend_w, minlength=m),
+                                         p.offenders.journey_decay)
+        self.rng_journey = stream(seed, "journey")
         self.coverage = np.zeros(m)
         self.marketing = np.zeros(m)
         self.marketing_term: np.ndarray | None = None  # beta_marketing * marketing, per resident
@@ -104,9 +117,6 @@ class SurveillanceModel(mesa.Model):
         # Weight of neighbourhood posts in each resident's daily fear update.
         self.exposure_weight = np.full(n, p.fear.media_weight * p.fear.post_weight * p.fear.decay, np.float32)
         self.fear_pull = (p.fear.decay * self.pop.fear_base).astype(np.float32)
-        # Share of each neighbourhood in over-policed categories: where segregation put them.
-        self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
-            self.population, 1)
         gap = p.adoption.segregation_gap * (self.over_policed_share - self.over_policed.mean())
         self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
         self.camera_offset -= gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower
@@ -187,7 +197,8 @@ class SurveillanceModel(mesa.Model):
         if self.p.neutral.cameras:  # cameras spread evenly: the same total coverage everywhere
             coverage = np.full_like(coverage, coverage @ self.population / self.population.sum())
         self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
-                                        self.city.res_start, self.reporting, self.p.crime, self.rng_crime)
+                                        self.city.res_start, self.reporting, self.p.crime, self.rng_crime,
+                                        self.policing.discovery, self.journey, self.rng_journey)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence, for the enforcement path: face usable, review, stop, arrest,
         # clearance, other image source.
@@ -268,6 +279,7 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "crimes_reported", t.reported.sum())
         r.record(d, "crimes_recorded", t.recorded.sum())
         r.record(d, "crimes_captured", t.captured.sum())
+        r.record(d, "crimes_discovered", t.discovered.sum())
         for name, value in self.flows.items():
             r.record(d, name, value)
         for name in counts.names():

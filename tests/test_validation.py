@@ -107,3 +107,15 @@ def test_validate_replaces_its_own_folder_but_nothing_else(tmp_path):
         validate(other, rows=rows)
     assert (other / "keep.txt").is_file()
     assert "What this model can and cannot tell you" in render(rows)
+
+
+def test_every_pattern_passes_at_the_shipped_size():
+    """The suite asserts each pattern's verdict at the shipped city size (20,000 residents):
+    a failing pattern fails the tests."""
+    from sim.experiments.validation import validation_rows
+
+    rows = validation_rows(replicates=4, seed=1, residents=20_000)
+    verdicts = {p.key: p.passed for p in rows.patterns}
+    assert list(verdicts) == list(PATTERNS)
+    failed = {p.key: p.values for p in rows.patterns if not p.passed}
+    assert failed == {}, f"patterns failing at the shipped size: {failed}"

@@ -33,6 +33,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("crimes_reported", "Offences reported to police", "offences / day", flow=True),
     Metric("crimes_recorded", "Offences recorded by police", "offences / day", flow=True),
     Metric("crimes_captured", "Offences captured on a camera", "offences / day", flow=True),
+    Metric("crimes_discovered", "Offences nobody reported that patrols discovered and recorded", "offences / day", flow=True),
     Metric("crime_posts", "Crime posts in the app", "posts / day", flow=True),
     Metric("footage_requests_warrantless", "Footage requests without a warrant", "owners asked / day", flow=True),
     Metric("footage_requests_warranted", "Footage requests with a warrant", "owners asked / day", flow=True),

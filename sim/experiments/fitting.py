@@ -19,6 +19,10 @@ from sim.policy.scenario import load
 ADOPTION_DAY, ADOPTION_SHARE = 365, 0.04          # Parks Associates: 4% of households, 2017
 PARTNER_TARGETS = {729: 40.0, 969: 403.0}         # FT 2021 (~40 end 2018); WaPo 28 Aug 2019 (401-405)
 BLACK_ARREST_SHARE = 0.284                        # FBI CIUS 2019 Table 49 (city arrests)
+# FBI CIUS 2019 Table 49, city arrests (checks, not fitted): Hispanic of arrests with
+# ethnicity reported; Asian and American Indian/Alaska Native of all arrests.
+ARREST_SHARES = {"black": BLACK_ARREST_SHARE, "hispanic": 0.203, "asian": 0.013, "native": 0.028}
+CLEARANCE = {"property": 0.172, "violent": 0.455}  # FBI CIUS 2019, cleared by arrest or exceptional means
 
 
 def with_values(p: Params, **dotted: float) -> Params:
@@ -67,14 +71,38 @@ def black_arrest_share(p: Params, seeds: range) -> float:
     return float(tot[black].sum() / tot.sum())
 
 
+def arrests_and_clearance(p: Params, seeds: range) -> dict[str, float]:
+    """Over whole runs (pooled over seeds): each race category's share of arrests
+    (``arrests_<category>``) and the share of recorded property and violent offences
+    cleared (``clearance_property``, ``clearance_violent``)."""
+    cats = [k.rsplit("_", 1)[0] for k in p.group_keys]
+    arrests = np.zeros(len(p.group_keys))
+    rec = {"property": 0.0, "violent": 0.0}
+    clr = {"property": 0.0, "violent": 0.0}
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        r = m.recorder
+        arrests += np.nansum(r.by_group[:, r.index["arrests"], :], axis=0)
+        for kind in ("petty_theft", "vehicle_theft", "burglary", "violent"):
+            key = "violent" if kind == "violent" else "property"
+            rec[key] += np.nansum(r.get(f"recorded_{kind}"))
+            clr[key] += np.nansum(r.get(f"cleared_{kind}"))
+    out = {f"arrests_{c}": float(arrests[[i for i, x in enumerate(cats) if x == c]].sum() / max(arrests.sum(), 1))
+           for c in dict.fromkeys(cats)}
+    out.update({f"clearance_{k}": clr[k] / max(rec[k], 1) for k in rec})
+    return out
+
+
 def fit_over_policing(seeds: range = range(4)) -> float:
-    """Over-policing strength that reproduces the Black share of arrests (brentq)."""
+    """Departments' over-policing preference (patrol presence) that reproduces the Black
+    share of arrests (brentq); every other arrest share and clearance is a check."""
     base = load("baseline").params
 
     def gap(k: float) -> float:
         return black_arrest_share(with_values(base, **{"patrol.over_policing": k}), seeds) - BLACK_ARREST_SHARE
 
-    return float(optimize.brentq(gap, 0.0, 30.0, xtol=0.05))
+    return float(optimize.brentq(gap, 0.0, 20.0, xtol=0.05))
 
 
 def fit_adoption(seeds: range = range(4)) -> float:

@@ -2,8 +2,10 @@
 
 Offences come in the types of :mod:`sim.core.offences` (petty theft, vehicle theft, burglary,
 violent crime), each with its own rate, reporting and clearance. Rates in docs/sources.md are
-*recorded* crime; actual crime is recorded / (reporting x recording). Offenders are drawn from the neighbourhood's residents with equal offending
-rates across groups unless ``groups.offending_ratio`` says otherwise (an explicit,
+*recorded* crime; actual crime is recorded / (reporting x recording + unreported x
+discovered by patrols at mean presence). Offenders are drawn from the neighbourhood's residents with equal offending
+rates across groups unless ``groups.offending_ratio`` says otherwise; propensity and the
+journey to crime are :mod:`sim.mechanisms.offenders` (an explicit,
 changeable assumption). A camera capture raises the chance an offence is reported.
 """
 
@@ -28,9 +30,10 @@ class Offences:
     kind: np.ndarray       # offence type (index into OFFENCES, = seriousness rank)
     offender: np.ndarray   # resident row
     captured: np.ndarray   # bool, a camera recorded it
-    reported: np.ndarray   # bool
+    reported: np.ndarray   # bool, known to police (a victim reported it, or a patrol found it)
     recorded: np.ndarray   # bool
-    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it
+    recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it (victim reports only)
+    discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
 
     def __len__(self) -> int:
         return len(self.nbh)
@@ -74,14 +77,28 @@ def clearance(p: Crime, e: Enforcement) -> np.ndarray:
     return out
 
 
-def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray) -> np.ndarray:
-    """Expected actual offences per day, shape (types, neighbourhoods)."""
-    per_person = recorded_rates(p) / (reporting(p) * p.recording) / 100_000 / 365
-    return per_person[:, None] * (population * crime_index)[None, :]
+def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray,
+                discovered: np.ndarray | None = None) -> np.ndarray:
+    """Expected actual offences per day, shape (types, neighbourhoods).
+
+    Args:
+        discovered: (types, m) chance police discover an unreported offence at the starting
+            patrol presence (None: none are). Actual rates are scaled so that recorded crime
+            (reported x recording + unreported x discovered, over where offences happen) is
+            the FBI's recorded rate at the start.
+    """
+    rep = reporting(p)[:, None]
+    found = np.zeros((len(rep), len(population))) if discovered is None else discovered
+    w = population * crime_index
+    known = (rep * p.recording + (1 - rep) * found) @ w / max(w.sum(), 1e-300)
+    per_person = recorded_rates(p) / known / 100_000 / 365
+    return per_person[:, None] * w[None, :]
 
 
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
-                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator) -> Offences:
+                 res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator,
+                 discovery: np.ndarray | None = None, journey=None,
+                 rng_journey: np.random.Generator | None = None) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -90,6 +107,11 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         offend_cum: cumulative offending weight over residents (sorted by neighbourhood).
         res_start: first resident row of each neighbourhood.
         reporting_by_type: chance an offence of each type is reported (:func:`reporting`).
+        discovery: (types, m) chance police presence discovers an offence nobody reported
+            (:func:`sim.mechanisms.patrols.discovery`); None: none are.
+        journey, rng_journey: the offender's home neighbourhood sampler
+            (:class:`sim.mechanisms.offenders.Journey`) and its own stream (one uniform per
+            offence); None: offenders live where they offend.
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -98,9 +120,11 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     nbh = np.concatenate([np.repeat(np.arange(rates.shape[1]), c) for c in counts])
     u = rng.random((4, len(nbh)))  # offender, deterrence, capture, reporting: one each
     kept = u[1] >= p.deterrence * coverage[nbh]
-    # Offender: weighted draw inside the neighbourhood's slice of the cumulative weights.
-    lo = np.where(res_start[nbh] > 0, offend_cum[np.maximum(res_start[nbh] - 1, 0)], 0.0)
-    end = np.append(res_start[1:], len(offend_cum))[nbh]
+    # Offender: from a home neighbourhood (journey to crime), then a weighted draw inside
+    # that neighbourhood's slice of the cumulative offending weights.
+    home = nbh if journey is None else journey.home(nbh, rng_journey.random(len(nbh)))
+    lo = np.where(res_start[home] > 0, offend_cum[np.maximum(res_start[home] - 1, 0)], 0.0)
+    end = np.append(res_start[1:], len(offend_cum))[home]
     hi = offend_cum[end - 1]
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
@@ -112,5 +136,14 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     # scaled into [0, p_report) so no extra draw is needed.
     recorded = reported & (u[3] < p_report * p.recording)
     recorded_uncaptured = u[3] < base * p.recording  # same draw, without the camera uplift
+    discovered = np.zeros(len(nbh), bool)
+    if discovery is not None:  # an unreported offence, found by patrols: the rest of u[3] rescaled
+        found = discovery[kind, nbh]
+        discovered = ~reported & ((u[3] - p_report) < found * (1 - p_report))
+        recorded |= discovered
+        reported |= discovered  # known to police: reported by a victim or found by a patrol
+        # recorded_uncaptured leaves discoveries out: presence follows recorded incidents,
+        # which cameras raise, so they would carry the cameras' effect into the fear loop's
+        # camera-free counterfactual.
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
-                    recorded_uncaptured[kept])
+                    recorded_uncaptured[kept], discovered[kept])

@@ -1,10 +1,11 @@
 """The policing component: the enforcement path's state and its daily step.
 
 It owns what only the police change: the recognition score model in use, the mugshot
-gallery, patrol effort and attention, and the day's enforcement counts. Each day the model
+gallery, patrol attention and presence (:mod:`sim.mechanisms.patrols`), and the day's
+enforcement counts. Each day the model
 calls :meth:`Policing.investigate` (face searches, review, stops, arrests, clearances,
-emotion screening) and then :meth:`Policing.patrol` (patrol stops where attention is; the
-gallery's wider catchment). Kernels are in :mod:`sim.mechanisms.enforcement`; this class
+emotion screening) and then :meth:`Policing.patrol` (discretionary stops where presence is;
+attention and presence updated; the gallery's wider catchment). Kernels are in :mod:`sim.mechanisms.enforcement`; this class
 holds the state between days and writes residents' tallies in the shared population arrays.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from sim.core.offences import OFFENCES
 from sim.core.streams import stream
-from sim.mechanisms import crime, enforcement
+from sim.mechanisms import crime, enforcement, offenders, patrols
 
 if TYPE_CHECKING:  # annotations only: the model hands itself in
     from sim.mechanisms.footage import Requests
@@ -40,18 +41,49 @@ class Policing:
         self.by_group = np.argsort(c.group, kind="stable")
         self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
         self.counts = enforcement.DayCounts(G)
-        # Over-policing: effort per capita rises with the over-policed share of a neighbourhood.
-        effort = np.exp(p.patrol.over_policing * m.over_policed_share)
-        self.effort = effort / (effort @ m.population / m.population.sum())  # population mean 1
         self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
-        rep = p.crime.recording * m.reporting[:, None]
-        self.attention = (m.crime_rates * rep).sum(axis=0) / np.maximum(m.population, 1) * self.effort
-        if p.neutral.attention:  # the same effort and attention per resident everywhere
-            self.effort = np.ones(c.n_neighbourhoods)
+        # Attention: recorded incidents per resident the department acts on; it starts at
+        # the expected rate (reported and recorded, plus discovered at mean presence).
+        rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * m.discovery0
+        self.attention = (m.crime_rates * rec).sum(axis=0) / np.maximum(m.population, 1)
+        if p.neutral.attention:  # the same attention and presence per resident everywhere
             self.attention = np.full(c.n_neighbourhoods, self.attention @ m.population / m.population.sum())
+        self._allocate()
+        if p.offenders.history and not p.neutral.gallery:
+            self.gallery = self._history_gallery(stream(seed, "history"))
         self.searched_by_kind = np.zeros(len(OFFENCES), np.int64)
         self.cleared_by_kind = np.zeros(len(OFFENCES), np.int64)
         self._law_algorithm = self._algorithm_rules()
+
+    def _allocate(self) -> None:
+        """The department rule: patrol presence from attention and preference, and what it discovers."""
+        m = self.m
+        self.presence = patrols.presence(self.attention, m.over_policed_share, m.population, m.p)
+        self.discovery = patrols.discovery(self.presence, m.p)
+
+    def _history_gallery(self, rng: np.random.Generator) -> enforcement.Gallery:
+        """The starting gallery from the run's own arrest process: residents enrolled by their
+        expected arrests (their offences cleared, stops where they live); outside photos in
+        the make-up those arrests imply."""
+        m = self.m
+        p, c = m.p, m.city
+        rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * m.discovery0
+        per_w = 365 * ((m.crime_rates * rec).sum(axis=1) * self.clearance).sum() / max(m.offend_w.sum(), 1e-300)
+        stop = 365 * p.patrol.stops_per_1k / 1000 * p.patrol.hit_rate * self.presence[c.nbh]
+        enrolled = offenders.history(m.offend_w, per_w, stop, p.gallery.resident_share, rng)
+        G = len(m.group_keys)
+        resident = np.bincount(c.group[enrolled], minlength=G).astype(np.int64)
+        make_up = np.bincount(c.group, weights=per_w * m.offend_w + stop, minlength=G)
+        catchment = p.gallery.catchment_ratio * len(c.group)  # people policed like the city, outside it
+        outside = np.round(make_up / max(make_up.sum(), 1e-300) * p.gallery.photos_per_catchment_person
+                           * catchment).astype(np.int64)
+        return enforcement.Gallery(resident + outside, resident.copy(), enrolled, resident.copy())
+
+    def clear_chance(self, kind: np.ndarray, footage: np.ndarray) -> np.ndarray:
+        """Chance conventional investigation clears a recorded offence of each ``kind``; higher
+        where owners' footage of it was obtained (``footage``, bool). Patrol presence plays no part."""
+        uplift = 1 + self.m.p.enforcement.footage_clearance_uplift * footage
+        return np.minimum(self.clearance[kind] * uplift, 1.0)
 
     def new_day(self) -> None:
         self.counts = enforcement.DayCounts(len(self.m.group_keys))
@@ -96,7 +128,7 @@ class Policing:
         p, e, off, law = m.p, m.p.enforcement, m.today, m.law
         group = m.city.group
         dept = m.city.dept[off.nbh]
-        cleared = off.recorded & (u[4] < self.clearance[off.kind] * self.effort[off.nbh])  # conventional
+        cleared = off.recorded & (u[4] < self.clear_chance(off.kind, footage))  # conventional
         conventional = cleared.copy()
         # Faces to search: footage owners handed over, the vendor's own doorbell matching
         # (if switched on, for partnered departments), and images from other sources.
@@ -181,20 +213,21 @@ class Policing:
         np.add.at(m.pop.wrongful, stopped, 1)
 
     def patrol(self) -> None:
-        """Patrol stops allocated by attention; a share end in (rightful) arrests."""
+        """Discretionary stops where presence is; a share end in (rightful) arrests. Then the
+        department updates attention from today's recorded incidents (discovered ones
+        included) and reallocates presence."""
         m = self.m
         c, p, rng = m.city, m.p.patrol, self.rng_patrol
-        n_stops = rng.poisson(p.stops_per_1k * len(c.nbh) / 1000)
-        w = self.attention * m.population
-        per_nbh = rng.multinomial(n_stops, w / w.sum()) if w.sum() > 0 else np.zeros(len(w), np.int64)
-        who = c.random_resident(np.repeat(np.arange(len(w)), per_nbh), rng.random(int(per_nbh.sum())))
+        per_nbh = patrols.stops(self.presence, m.population, m.p, rng)
+        who = c.random_resident(np.repeat(np.arange(len(per_nbh)), per_nbh), rng.random(int(per_nbh.sum())))
         hit = rng.random(len(who)) < p.hit_rate
         self.counts.stops += np.bincount(c.group[who], minlength=len(m.group_keys))
         np.add.at(m.pop.stops, who, 1)
         self.arrest(who[hit], np.zeros(0, np.int64))
-        recorded = np.bincount(m.today.nbh[m.today.recorded], minlength=len(w))
-        self.attention = enforcement.attention_update(
-            self.attention, recorded / np.maximum(m.population, 1) * self.effort, m.p)
+        recorded = np.bincount(m.today.nbh[m.today.recorded], minlength=len(per_nbh))
+        self.attention = enforcement.attention_update(self.attention, recorded / np.maximum(m.population, 1), m.p)
+        if m.p.loops.attention and not m.p.neutral.attention:
+            self._allocate()
         if m.p.loops.gallery:  # the catchment's arrests, in the make-up of today's city arrests
             none = np.zeros(0, np.int64)
             self.gallery.add(none, none, self.rng_gallery.poisson(m.p.gallery.catchment_ratio * self.counts.arrests))

@@ -138,8 +138,14 @@ def limits_section(params: Params) -> str:
         "distance) are likely worse, and algorithms have changed since. How often footage shows a searchable face "
         "is an assumption (<code>enforcement.usable_face</code>).",
         "Explain why arrests are unequal. Offending is equal across groups by assumption; the arrest make-up "
-        "(28.4% Black) is reproduced by a fitted over-policing term (<code>patrol.over_policing</code>), which "
-        "describes the disparity but does not explain it.",
+        "(28.4% Black) is reproduced by a fitted departmental preference for patrolling Black neighbourhoods "
+        "(<code>patrol.over_policing</code>), which moves patrol stops and the offences patrols discover, not the "
+        "chance of clearing a case; it describes the disparity but does not explain it. The other groups' arrest "
+        "shares and clearance are independent checks (<code>survsim calibrate</code> shows them, pass or miss, "
+        "without gating): with equal offending and only Black neighbourhoods over-policed, Asian and American "
+        "Indian residents are arrested near their population shares, not at the FBI's 1.3% and 2.8%, and "
+        "Hispanic residents below the FBI's 20.3%; obtained footage and face recognition add clearances on top "
+        "of the FBI's 2019 rates, which already include them, so violent clearance reads high.",
         "Measure fear as surveys do. Fear is a 0-1 index driven by crime posts; the fear gap is checked in "
         "direction only.",
         "Give precise per-group counts of rare events from small runs. Wrongful stops and arrests are few in a city "

@@ -92,6 +92,11 @@ class Enforcement(Node):
     burglary_clearance: float = param(0.141, unit="probability", ge=0, le=1,
                                       doc="recorded burglaries cleared by arrest without face recognition",
                                       source="FBI CIUS 2019 (burglary 14.1%)")
+    footage_clearance_uplift: float = param(
+        0.5, unit="relative increase", ge=0, le=5,
+        doc="conventional clearance of a recorded offence rises by this share when owners' footage of it was obtained "
+            "(identifying, corroborating, tracing the offender), with or without face recognition; chance capped at 1",
+        assumption=(0.1, 1.0))
     fr_min_offence: OffenceName = param("petty_theft", unit="offence type",
                                         doc="least serious offence a face search may be run for: petty_theft = any "
                                             "(current practice, down to a package theft); violent = violent crime only "
@@ -115,14 +120,31 @@ class Enforcement(Node):
 
 
 class Patrol(Node):
-    over_policing: float = param(11.9, unit="log-ratio per over-policed share", ge=0, le=30,
-                                 doc="police attention and investigative effort rise as exp(this x share of the "
-                                     "neighbourhood in over-policed categories): historical over-policing, not offending",
-                                 source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS 2019)")
+    """Discretionary policing (sim.mechanisms.patrols): presence by a department rule,
+    discovery of unreported offences, stops and arrests. Clearance does not use it."""
+
+    over_policing: float = param(6.2, unit="log-ratio per over-policed share", ge=0, le=30,
+                                 doc="departments' preference: patrol presence per resident rises as exp(this x share "
+                                     "of the neighbourhood in over-policed categories), historical over-policing, not "
+                                     "offending; it moves stops, arrests and discovered offences, never the chance a "
+                                     "recorded offence is cleared",
+                                 source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS "
+                                        "2019); secant over 4 seeds (6.0: 28.0%, 6.5: 29.1%, 7.5: 29.3%)")
     over_policed: list[str] = param(["black"], unit="race categories",
                                     doc="categories (group keys without _f/_m) whose neighbourhoods draw more policing")
+    hotspot_focus: float = param(1.5, unit="exponent", ge=0, le=4,
+                                 doc="patrol presence follows recorded incidents per resident to this power: 1 = in "
+                                     "proportion, above 1 = hot spots get more than their share (hot-spot and "
+                                     "predictive policing target the top cells)", assumption=(1.0, 2.0))
+    discovery: float = param(0.1, unit="rate at mean presence", ge=0, le=5,
+                             doc="unreported petty thefts that patrols discover and record, at the city's mean "
+                                 "presence (chance 1 - exp(-this x presence))", assumption=(0.02, 0.3))
+    discovery_serious: float = param(0.02, unit="rate at mean presence", ge=0, le=5,
+                                     doc="as patrol.discovery, for vehicle theft, burglary and violent crime (victims "
+                                         "report these more; patrols find fewer)", assumption=(0.0, 0.1))
     stops_per_1k: float = param(0.1, unit="stops / 1k residents / day", ge=0, le=50,
-                                doc="patrol stops not driven by a face match", assumption=(0.02, 0.5))
+                                doc="discretionary patrol stops (not driven by a face match), placed by presence",
+                                assumption=(0.02, 0.5))
     hit_rate: float = param(0.05, unit="probability", ge=0, le=1,
                             doc="share of patrol stops that end in an arrest", assumption=(0.01, 0.15))
     memory: float = param(0.05, unit=DAY, ge=0, le=1,

@@ -15,7 +15,7 @@ from sim.core.groups import GROUP_KEYS, category_names
 from sim.core.paramtree import Node, did_you_mean, param
 from sim.params.behaviour import Adoption, Departments, Fear, Requests, Vendor
 from sim.params.policing import EmotionParams, Enforcement, Gallery, Patrol
-from sim.params.world import Coverage, Crime, Groups, City, Network, Run
+from sim.params.world import Coverage, Crime, Groups, City, Network, Offenders, Run
 from sim.recognition.params import RecognitionParams
 
 
@@ -53,6 +53,7 @@ class Params(Node):
     city: City = City()
     network: Network = Network()
     crime: Crime = Crime()
+    offenders: Offenders = Offenders()
     coverage: Coverage = Coverage()
     fear: Fear = Fear()
     adoption: Adoption = Adoption()

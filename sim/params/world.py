@@ -66,12 +66,69 @@ class City(Node):
                                  assumption=(1, 20), ge=1, le=500)
     household_size: float = param(2.5, unit="residents / household", doc="mean household size",
                                   assumption=(2.0, 3.0), ge=1.0, le=8.0)
-    dissimilarity: float = param(0.55, unit="index 0-1", ge=0.0, le=0.95,
-                                 doc="target Black-white dissimilarity index (residential segregation)",
-                                 assumption=(0.3, 0.8))
+    dissimilarity: float = param(
+        0.55, unit="index 0-1", ge=0.0, le=0.95,
+        doc="target dissimilarity index from the majority of the Black category (and of any minority category "
+            "city.group_dissimilarity does not list, e.g. the educator's group_b); presets: mild 0.40, typical 0.55, "
+            "hypersegregated 0.711. Large US metros range 0.395 to over 0.70 (Frey 2018)",
+        assumption=(0.40, 0.75))
+    group_dissimilarity: dict[str, float] = param(
+        {"hispanic": 0.48, "asian": 0.41, "native": 0.33}, unit="index 0-1 by race category",
+        doc="target dissimilarity from the majority per minority category (keys: group keys without _f/_m); "
+            "Hispanic-white ~0.48 and Asian-white ~0.41 in 2010 (Census CENSR-3; unconfirmed); American Indian "
+            "ranks fourth of four on every dimension (Census 2002), 0.33 declared",
+        assumption=(0.25, 0.60))
+    isolation: dict[str, float] = param(
+        {"black": 0.45, "hispanic": 0.48, "asian": 0.395}, unit="index 0-1 by race category",
+        doc="target isolation per minority category: the group's share in the average member's neighbourhood "
+            "(Black 0.45 and Hispanic 0.48: metro averages 2010, Logan & Stults; Asian/PI 0.395: 30 metros 2000, "
+            "Census CENSR-3); a category not listed has no isolation target; presets: mild Black 0.25 "
+            "(declared), hypersegregated Black 0.642 (Massey & Tannen 2015)",
+        assumption=(0.2, 0.7))
+
+    @field_validator("group_dissimilarity", "isolation")
+    @classmethod
+    def _indices(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not 0.0 <= x <= 0.95}
+        if bad:
+            k = next(iter(bad))
+            raise ValueError(f"{k} = {bad[k]} is outside 0.0 to 0.95")
+        return v
+
+    neighbourhoods: str = param(
+        "", unit="path to a CSV table",
+        doc="build the city from a table instead of the grid: one row per neighbourhood (e.g. census tract) with "
+            "id, x, y (in neighbourhood widths, ~miles), households, residents per group key, optional crime_index "
+            "and jurisdiction (sim.world.table); n_residents, grid_side and the segregation targets are then unused. "
+            "Looked up in the working directory, then among the shipped scenarios")
     crime_index_sigma: float = param(0.5, unit="log-sd", ge=0.0, le=2.0,
                                      doc="spread of baseline crime between neighbourhoods (lognormal)",
                                      assumption=(0.2, 1.0))
+
+
+class Offenders(Node):
+    """Who offends (sim.mechanisms.offenders): propensity, journey to crime, record."""
+
+    propensity_sigma: float = param(
+        1.6, unit="log-sd", ge=0.0, le=3.0,
+        doc="spread of offending propensity between residents (lognormal, mean 1): 1.6 puts ~52% of expected "
+            "offences on the top 6% of residents, Wolfgang et al.'s birth-cohort figure (6% committed 52%); "
+            "repeat offending follows from a stable propensity",
+        assumption=(1.0, 2.2))
+    female_ratio: float = param(
+        0.37, unit="ratio", ge=0.0, le=2.0,
+        doc="offending propensity of women (group keys ending _f) relative to men: 0.37 = 0.27 / 0.73, women "
+            "being about a quarter of US arrests (as recognition.calibration.gallery_female_share)",
+        assumption=(0.25, 0.55))
+    journey_decay: float = param(
+        1.0, unit="grid cells (neighbourhood widths)", ge=0.0, le=50.0,
+        doc="offenders come from neighbourhoods at distance d with weight exp(-d / this) x their propensity: "
+            "mean journeys of 1.2-2.1 miles, ~30% of burglaries within 0.5 mile (Rhodes & Conly 1981), read with a "
+            "neighbourhood ~1 mile across (an assumption); 0 = offenders live where they offend",
+        assumption=(0.5, 2.0))
+    history: bool = param(True, unit="bool",
+                          doc="residents' starting booking photos follow their expected arrests (offending and "
+                              "where patrols stop), so the gallery holds the people most likely to offend")
 
 
 class Network(Node):
