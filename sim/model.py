@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 
 from sim.mechanisms import adoption, crime, fear, footage
-from sim.mechanisms.trust import TrustState
+from sim.mechanisms.trust import StopLog, TrustState
 from sim.mechanisms.policing import Policing
 from sim.world.city import build_city, categories
 from sim.agents.departments import PoliceDepartment
@@ -118,8 +118,7 @@ class SurveillanceModel(mesa.Model):
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.trust = TrustState(p.trust, c.nbh, c.group, c.n_neighbourhoods, G)
         self.trust_term: np.ndarray | None = None  # app log-hazard from trust, refreshed with the price
-        self.wrongful_seen = self.pop.wrongful.copy()
-        self.stops_seen = self.pop.stops.copy()
+        self.stop_log = StopLog(self.pop)
         self.asked_households: list[np.ndarray] = []
         # static + peer + marketing log-hazard terms, kept summed: refreshed where they change.
         self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
@@ -257,34 +256,18 @@ class SurveillanceModel(mesa.Model):
         self.policing.patrol()
 
     def update_trust(self) -> None:
-        """Trust moves with today's contacts with police, then recovers a day."""
-        pop, t, tp = self.pop, self.trust, self.p.trust
+        """Trust moves with today's contacts with police, then recovers a day (7.16)."""
         victims_u = self.rng_trust.random(len(self.today))  # drawn every day: paired runs
-        wrongful, stopped = self._new_stops()
+        none = np.empty(0, np.int64)
+        # Stops are read from the population's counts, kept up to date even with the loop off.
+        wrongful, other = self.stop_log.new(self.pop) if self.policing.counts.stops.any() else (none, none)
         if not self.p.loops.trust:
             return
-        t.recover()
-        t.lose(wrongful, tp.stop_loss)  # a stop for an offence one did not commit (face match, emotion flag)
-        t.lose(stopped, tp.stop_loss * tp.other_stop_weight)  # other stops (patrols, offenders)
-        t.lose(neighbours(self.adjacency, wrongful), tp.seen_loss)
-        if self.asked_households:
-            t.lose(self.city.hh_head[np.concatenate(self.asked_households)], tp.request_loss)
+        asked = self.city.hh_head[np.concatenate(self.asked_households)] if self.asked_households else none
         off = self.today
         rec = np.flatnonzero(off.recorded)  # a good contact: the victim's report is taken
-        start, count = self.city.res_start[off.nbh[rec]], self.pop_counts[off.nbh[rec]]
-        t.gain(start + (victims_u[rec] * count).astype(np.int64), tp.stop_loss / tp.asymmetry)
-
-    def _new_stops(self) -> tuple[np.ndarray, np.ndarray]:
-        """Residents wrongfully stopped today and those stopped otherwise (a row once per
-        stop), read from the population's stop counts (kept up to date even with the loop off)."""
-        pop, empty = self.pop, np.empty(0, np.int64)
-        if not self.policing.counts.stops.any():
-            return empty, empty
-        rows = np.flatnonzero(pop.stops != self.stops_seen)
-        new_wrongful = pop.wrongful[rows] - self.wrongful_seen[rows]
-        new_other = pop.stops[rows] - self.stops_seen[rows] - new_wrongful
-        self.stops_seen[rows], self.wrongful_seen[rows] = pop.stops[rows], pop.wrongful[rows]
-        return np.repeat(rows, new_wrongful), np.repeat(rows, new_other)
+        victims = self.city.res_start[off.nbh[rec]] + (victims_u[rec] * self.pop_counts[off.nbh[rec]]).astype(np.int64)
+        self.trust.day(wrongful, other, neighbours(self.adjacency, wrongful), asked, victims)
 
     def grant_factor(self, residents: np.ndarray) -> np.ndarray:
         """Trust's multiplier of a voluntary grant (the trust loop's hook into requests)."""
@@ -298,6 +281,7 @@ class SurveillanceModel(mesa.Model):
         self.market = adoption.in_market(p.adoption, p.vendor.price, self.price, pop.price_sens)
         self.camera_offset = adoption.camera_offset(p.adoption, self.price, pop.price_sens, self.market)
         self.camera_offset -= self.camera_gap
+        self.in_market = int(self.market.sum() + (pop.camera & ~self.market).sum())  # owners count as in it
         if hasattr(self, "trust"):
             on = p.loops.trust and p.trust.app_slope > 0
             self.trust_term = (np.float32(p.trust.app_slope) * (self.trust.values() - self.trust.base)).astype(
@@ -316,7 +300,7 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "free_cameras", self.free_cameras)
         r.record(d, "partnered_departments", self.partnered.sum())
         r.record(d, "partner_exits", self.vendor.exits)
-        r.record(d, "households_in_market", float((self.market | self.pop.camera).mean()))
+        r.record(d, "households_in_market", self.in_market / len(self.market))
         r.record(d, "camera_price", self.price)
         trust = self.trust.by_group()
         r.record(d, "trust_mean", float(trust @ self.group_size / self.group_size.sum()), trust)
@@ -378,6 +362,7 @@ class SurveillanceModel(mesa.Model):
         which require registration; with ``app_with_camera`` chance for purchases)."""
         if len(households) == 0:
             return
+        self.in_market += int((~self.market[households] & ~self.pop.camera[households]).sum())  # free cameras
         self.pop.camera[households] = True
         self.pop.cam_clock[households] = np.inf
         self.pop.free_camera[households] |= free

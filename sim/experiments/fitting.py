@@ -129,7 +129,7 @@ def fit_partnerships(seeds: range = range(12)) -> tuple[float, float]:
                                  "departments.peer_hazard": float(np.exp(x[1]))})
         return np.log(np.maximum(partners(p, seeds), 1)) - target
 
-    fit = optimize.least_squares(resid, x0=np.log([1.6e-6, 0.0185]), diff_step=0.05, max_nfev=40)
+    fit = optimize.least_squares(resid, x0=np.log([7.3e-7, 0.0201]), diff_step=0.05, max_nfev=40)
     return float(np.exp(fit.x[0])), float(np.exp(fit.x[1]))
 
 

@@ -86,6 +86,35 @@ class TrustState:
         self.u_nbh += np.bincount(self.nbh[rows], weights=delta, minlength=len(self.u_nbh))
         self.u_group += np.bincount(self.group[rows], weights=delta, minlength=len(self.u_group))
 
+    def day(self, wrongful: np.ndarray, other: np.ndarray, contacts: np.ndarray, asked: np.ndarray,
+            victims: np.ndarray) -> None:
+        """One day: recovery, then today's contacts (each array has a row once per event):
+        residents wrongfully stopped, otherwise stopped, contacts of the wrongfully stopped,
+        household heads asked for footage without a warrant, victims whose report was recorded."""
+        p = self.p
+        self.recover()
+        self.lose(wrongful, p.stop_loss)
+        self.lose(other, p.stop_loss * p.other_stop_weight)
+        self.lose(contacts, p.seen_loss)
+        self.lose(asked, p.request_loss)
+        self.gain(victims, p.stop_loss / p.asymmetry)
+
     def factor(self, slope: float, trust: np.ndarray) -> np.ndarray:
         """Multiplier of a cooperation chance: 1 + slope * (trust - baseline), floored at 0."""
         return np.maximum(1 + slope * (trust - self.base), 0.0)
+
+
+class StopLog:
+    """Residents stopped since the last look, read from the population's stop counts
+    (so the trust loop needs no hook in the enforcement code)."""
+
+    def __init__(self, pop):
+        self.stops, self.wrongful = pop.stops.copy(), pop.wrongful.copy()
+
+    def new(self, pop) -> tuple[np.ndarray, np.ndarray]:
+        """(wrongfully stopped, otherwise stopped) since the last call, a row once per stop."""
+        rows = np.flatnonzero(pop.stops != self.stops)
+        wrongful = pop.wrongful[rows] - self.wrongful[rows]
+        other = pop.stops[rows] - self.stops[rows] - wrongful
+        self.stops[rows], self.wrongful[rows] = pop.stops[rows], pop.wrongful[rows]
+        return np.repeat(rows, wrongful), np.repeat(rows, other)

@@ -38,13 +38,17 @@ class Adoption(Node):
     initial_cameras: float = param(0.03, unit="share of households", ge=0, le=1,
                                    doc="households with a video doorbell on day 0 (Jan 2017)",
                                    assumption=(0.02, 0.04))
-    camera_hazard: float = param(3.63e-5, unit=DAY, ge=0, le=1,
-                                 doc="daily purchase hazard of a household at reference fear, no peers, no marketing",
+    camera_hazard: float = param(8.6e-5, unit=DAY, ge=0, le=1,
+                                 doc="daily purchase hazard of a household in the market at reference fear, no peers, "
+                                     "no marketing",
                                  source="fitted: ~4% of households by end of 2017 (Parks Associates)")
     beta_fear: float = param(4.0, unit="1 / fear", ge=0, le=50, doc="log-hazard rise per unit fear above baseline",
                              assumption=(1.0, 8.0))
-    beta_peer: float = param(3.0, unit="1 / share", ge=0, le=50,
-                             doc="log-hazard rise per share of contacts on the platform", assumption=(1.0, 6.0))
+    beta_peer: float = param(4.8, unit="1 / share", ge=0, le=50,
+                             doc="log-hazard rise per share of contacts on the platform (carries the app launch's "
+                                 "effect on purchases)",
+                             source="fitted: ~7% of households by end of 2018 (Parks Associates 2019: 28% security "
+                                    "system x ~1/4 video doorbell or lock, derived), with camera_hazard")
     beta_marketing: float = param(1.0, unit="1 / effort", ge=0, le=20,
                                   doc="log-hazard rise per unit of police marketing", assumption=(0.0, 2.0))
     beta_price: float = param(1.0, unit="1 / (price / reference price)", ge=0, le=20,
@@ -111,12 +115,14 @@ class Departments(Node):
                            assumption=(0, 18_000))
     peer_degree: int = param(6, unit="ties / department", ge=2, le=50,
                              doc="mean contacts of a department in the diffusion network", assumption=(4, 12))
-    outside_hazard: float = param(4.6e-7, unit=DAY, ge=0, le=1,
-                                  doc="daily chance an outside department accepts the offer unprompted",
-                                  source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
-    peer_hazard: float = param(0.0193, unit=DAY, ge=0, le=1,
-                               doc="daily acceptance hazard per share of partnered peer departments",
-                               source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
+    outside_hazard: float = param(7.3e-7, unit=DAY, ge=0, le=1,
+                                  doc="daily chance a willing outside department accepts the offer unprompted",
+                                  source="fitted: every partnership row to 2019, ~40 end 2018 to 661 late 2019 (FT 2021; "
+                                         "Wired; GovTech; WaPo 2019; CNET)")
+    peer_hazard: float = param(0.0201, unit=DAY, ge=0, le=1,
+                               doc="daily acceptance hazard per share of partnered peers (among willing departments)",
+                               source="fitted: every partnership row to 2019, ~40 end 2018 to 661 late 2019 (FT 2021; "
+                                      "Wired; GovTech; WaPo 2019; CNET)")
     city_hazard: float = param(0.004, unit=DAY, ge=0, le=1,
                                doc="daily acceptance hazard of a city department once offers start",
                                assumption=(0.001, 0.02))
