@@ -47,7 +47,7 @@ class PoliceDepartment(mesa.Agent):
 
     def give_free_cameras(self) -> None:
         """Spend credits on cameras for households in the jurisdiction that have none."""
-        m, v = self.model, self.model.p.vendor
+        m = self.model
         if not m.law.credit_programme[self.index]:  # a ban ends the contract's owed cameras and credits
             self.pending_free, self.credits = 0, 0.0
         n = self.pending_free
