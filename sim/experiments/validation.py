@@ -185,8 +185,8 @@ def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date) -> Patter
                    f"{ACCELERATION:g}x): from {values['share_day0']:.1%} in Jan 2017 and "
                    f"{values['share_end_2017']:.1%} at the end of 2017 (target 4%) to {values['share_end']:.1%} "
                    f"on {start + dt.timedelta(days=last):%d %b %Y}. This is the early, accelerating part of an "
-                   "S-curve; "
-                   "no published series after 2017 is used, so the later level is the model's, not data.")
+                   "S-curve (the market and the falling price bend it later: docs/ODD.md 7.4); the 2017 level and the derived "
+                   "~7% at the end of 2018 are fitted, so the later level is the model's, not data.")
     fig = _band_figure(_dates(start, share.shape[1]), share, "households with a camera", "#1f77b4", percent=True)
     fig.add_vline(x=str(start + dt.timedelta(days=launch)), line_dash="dot", line_color="#555")
     fig.add_annotation(x=str(start + dt.timedelta(days=launch)), y=1, yref="paper", text="app launch",
@@ -194,6 +194,10 @@ def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date) -> Patter
     fig.add_trace(go.Scatter(x=[start + dt.timedelta(days=365)], y=[0.04], mode="markers",
                              marker=dict(symbol="diamond", size=10, color="#d62728"),
                              name="4% of households, 2017 (Parks Associates)"))
+    if share.shape[1] > ADOPTION_2018_DAY:
+        fig.add_trace(go.Scatter(x=[start + dt.timedelta(days=ADOPTION_2018_DAY)], y=[0.07], mode="markers",
+                                 marker=dict(symbol="diamond-open", size=10, color="#d62728"),
+                                 name="~7% end 2018 (derived from Parks Associates 2019; fitted)"))
     return PatternCheck("adoption", "Adoption curve: rises, and accelerates after the app launch",
                         "Parks Associates 2017 (4% of households); app launched May 2018 (press coverage)",
                         passed, explanation, values, _style(fig, "Share of households with a video doorbell"))
