@@ -135,6 +135,7 @@ class PlainResident(mesa.Agent):
         self.contacts: list[PlainResident] = []
         self.members: list[PlainResident] = []  # set on the household head only: it buys the camera
         self.camera = False
+        self.in_market = True
         self.share = self.next_fear = 0.0
 
     def step(self) -> None:
@@ -157,7 +158,7 @@ class PlainResident(mesa.Agent):
         m, a = self.model, self.model.p.adoption
         x = (a.beta_fear * (self.fear - m.p.fear.baseline) + a.beta_peer * self.share
              + a.beta_marketing * m.marketing[self.nbh] - a.beta_privacy * self.privacy)
-        if self.members and not self.camera:
+        if self.members and not self.camera and self.in_market:
             price = a.beta_price * self.price_sens * (m.p.vendor.price / a.reference_price - 1)
             self.cam_hazard += a.camera_hazard * math.exp(x - price - self.segregation)
             if self.cam_hazard >= self.cam_clock:
@@ -191,11 +192,12 @@ class PlainModel(mesa.Model):
         # Fewer purchases where over-policed groups live (adoption.segregation_gap, centred).
         gap = sm.p.adoption.segregation_gap * (sm.over_policed_share - sm.over_policed.mean())
         hh = zip(c.hh_head.tolist(), c.hh_size.tolist(), pop.camera.tolist(), pop.cam_clock.tolist(),
-                 pop.cam_hazard.tolist(), pop.price_sens.tolist(), gap[c.hh_nbh].tolist())
-        for head, size, cam, clock, hazard, sens, seg in hh:
+                 pop.cam_hazard.tolist(), pop.price_sens.tolist(), gap[c.hh_nbh].tolist(), sm.market.tolist())
+        for head, size, cam, clock, hazard, sens, seg, market in hh:
             r = self.people[head]
             r.members = self.people[head:head + size]
             r.camera, r.cam_clock, r.cam_hazard, r.price_sens, r.segregation = cam, clock, hazard, sens, seg
+            r.in_market = market  # households outside the camera market never buy (price fixed in check())
 
     @property
     def app_live(self) -> bool:
@@ -211,8 +213,10 @@ class PlainModel(mesa.Model):
 
 def check(n: int = 2000, days: int = 10) -> str:
     """Per-agent vs the model's own spread_fear + adopt on the same network, fear and posts.
-    Adoption hazards are raised so that many clocks fire in ``days`` days."""
-    m = SurveillanceModel(params(n, **{"adoption.app_hazard": 0.02, "adoption.camera_hazard": 0.02}), SEED)
+    Adoption hazards are raised so that many clocks fire in ``days`` days; the price is held
+    fixed (so is the market) and the trust loop is off (trust would act only through the app term)."""
+    m = SurveillanceModel(params(n, **{"adoption.app_hazard": 0.02, "adoption.camera_hazard": 0.02,
+                                       "vendor.price_decline": 0.0, "loops.trust": False}), SEED)
     m.day = m.p.adoption.app_launch_day  # app live; no partnerships (no marketing, no free cameras)
     plain = PlainModel(m)
     for _ in range(days):

@@ -50,7 +50,7 @@ def run(
     scenario: Annotated[str, typer.Argument(help="shipped scenario name (see `survsim scenarios`) or path to a .toml file")] = "baseline",
     replicates: Annotated[int, typer.Option(min=1, max=10_000, help="replicates (seeds spawned from --seed)")] = 4,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
-    days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days, 1-3650)")] = None,
+    days: Annotated[int | None, typer.Option(help="override the scenario's horizon (days, 1-7305)")] = None,
     residents: Annotated[int | None, typer.Option(help="override the number of residents (50-5,000,000)")] = None,
     workers: Annotated[int, typer.Option(min=1, max=256, help="local worker processes (results identical to 1)")] = 1,
     out_dir: Annotated[Path | None, typer.Option("--out", help="results folder (default results/<scenario>)")] = None,

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from sim.mechanisms import adoption, crime, fear, footage, offenders, patrols
+from sim.mechanisms.trust import StopLog, TrustState
 from sim.mechanisms.policing import Policing
 from sim.world.city import build_city, categories
 from sim.agents.departments import PoliceDepartment
@@ -45,8 +46,11 @@ class SurveillanceModel(mesa.Model):
     7. ``patrol``: discretionary stops where patrol presence is; presence follows recorded
        incidents (if the loop is on) and the departments' over-policing preference; the
        gallery's wider catchment, policed like the city, adds its arrests' photos.
-    8. ``update_coverage``: camera coverage of each neighbourhood.
-    9. ``record``: the day's metrics.
+    8. ``update_trust``: today's stops (wrongful ones more; own and contacts'), warrantless
+       requests and recorded reports move residents' trust; trust recovers toward its baseline
+       (if the trust loop is on).
+    9. ``update_coverage``: camera coverage of each neighbourhood.
+    10. ``record``: the day's metrics.
 
     Example:
         >>> m = SurveillanceModel(Params(), seed=1)
@@ -73,6 +77,7 @@ class SurveillanceModel(mesa.Model):
         self.rng_free = stream(seed, "free_cameras")
         self.rng_requests = stream(seed, "requests")
         self.rng_enforce = stream(seed, "enforcement")
+        self.rng_trust = stream(seed, "trust")
 
         n, m = len(c.nbh), c.n_neighbourhoods
         self.pop_counts = c.population()
@@ -118,9 +123,13 @@ class SurveillanceModel(mesa.Model):
         self.exposure_weight = np.full(n, p.fear.media_weight * p.fear.post_weight * p.fear.decay, np.float32)
         self.fear_pull = (p.fear.decay * self.pop.fear_base).astype(np.float32)
         gap = p.adoption.segregation_gap * (self.over_policed_share - self.over_policed.mean())
-        self.camera_offset = adoption.camera_offset(p.adoption, p.vendor.price, self.pop.price_sens)  # price fixed
-        self.camera_offset -= gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower
+        self.camera_gap = gap[c.hh_nbh].astype(np.float32)  # fewer purchases where incomes are lower
+        self.set_price()
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
+        self.trust = TrustState(p.trust, c.nbh, c.group, c.n_neighbourhoods, G)
+        self.trust_term: np.ndarray | None = None  # app log-hazard from trust, refreshed with the price
+        self.stop_log = StopLog(self.pop)
+        self.asked_households: list[np.ndarray] = []
         # static + peer + marketing log-hazard terms, kept summed: refreshed where they change.
         self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
@@ -159,14 +168,19 @@ class SurveillanceModel(mesa.Model):
         self.partnered = np.zeros(total, bool)
         self.dept_uses_fr = rng.random(n_city) < p.enforcement.fr_departments
         self.dept_in_city = np.arange(total) < n_city
-        # Departments learn of the programme from peers: a small-world network (networkx).
-        k = min(p.departments.peer_degree, total - 1) // 2 * 2
-        if total > 2 and k >= 2:
-            g = nx.watts_strogatz_graph(total, k, 0.2, seed=int(rng.integers(2**31)))
-            self.dept_peers = row_normalise(nx.to_scipy_sparse_array(g, format="csr", dtype=np.float32))
+        # Only some departments would ever partner (drawn on their own stream); the city's
+        # own are willing: a city whose police partner is the case studied.
+        draw = stream(self.seed, "partner_willingness").random(total)
+        self.dept_willing = self.dept_in_city | (draw < p.departments.willing_share)
+        w = int(self.dept_willing.sum())
+        # Willing departments learn of the programme from each other: a small-world network
+        # (networkx) among them; row i is the i-th willing department.
+        k = min(p.departments.peer_degree, w - 1) // 2 * 2
+        if w > 2 and k >= 2:
+            g = nx.watts_strogatz_graph(w, k, 0.2, seed=int(rng.integers(2**31)))
         else:
-            self.dept_peers = row_normalise(nx.to_scipy_sparse_array(nx.complete_graph(total), format="csr",
-                                                                     dtype=np.float32))
+            g = nx.complete_graph(w)
+        self.dept_peers = row_normalise(nx.to_scipy_sparse_array(g, format="csr", dtype=np.float32))
 
     # --- the day ----------------------------------------------------------------------
     def step(self) -> None:
@@ -182,6 +196,7 @@ class SurveillanceModel(mesa.Model):
         self.police()
         self.investigate()
         self.patrol()
+        self.update_trust()
         self.update_coverage()
         self.record()
 
@@ -196,15 +211,19 @@ class SurveillanceModel(mesa.Model):
         coverage = self.coverage
         if self.p.neutral.cameras:  # cameras spread evenly: the same total coverage everywhere
             coverage = np.full_like(coverage, coverage @ self.population / self.population.sum())
+        factor = (self.trust.factor(self.p.trust.report_slope, self.trust.by_nbh()) if self.p.loops.trust
+                  else None)
         self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
                                         self.city.res_start, self.reporting, self.p.crime, self.rng_crime,
-                                        self.policing.discovery, self.journey, self.rng_journey)
+                                        self.policing.discovery, self.journey, self.rng_journey,
+                                        report_factor=factor)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence, for the enforcement path: face usable, review, stop, arrest,
         # clearance, other image source.
         self.today_u = self.rng_enforce.random((6, len(self.today)))
         self.footage = np.zeros(len(self.today), bool)
         self.granted_households: list[np.ndarray] = []
+        self.asked_households = []
 
     def spread_fear(self) -> None:
         p, c, pop = self.p, self.city, self.pop
@@ -224,11 +243,13 @@ class SurveillanceModel(mesa.Model):
             self.marketing_term = (np.repeat((self.p.adoption.beta_marketing * marketing).astype(np.float32),
                                              self.pop_counts) if marketing.any() else None)
             self.slow_hazard = adoption.slow_term(self.p.adoption, self.static_hazard, self.peer_share,
-                                                  self.marketing_term)
+                                                  self.marketing_term, self.trust_term)
 
     def adopt(self) -> None:
         p, c, pop = self.p, self.city, self.pop
         a = p.adoption
+        if self.day % adoption.PRICE_STEP == 0:
+            self.set_price()
         x = adoption.log_hazard(a, pop.fear, self.slow_hazard)
         xh = x[c.hh_head]
         xh += self.camera_offset
@@ -245,6 +266,40 @@ class SurveillanceModel(mesa.Model):
     def patrol(self) -> None:
         self.policing.patrol()
 
+    def update_trust(self) -> None:
+        """Trust moves with today's contacts with police, then recovers a day (7.16)."""
+        victims_u = self.rng_trust.random(len(self.today))  # drawn every day: paired runs
+        none = np.empty(0, np.int64)
+        # Stops are read from the population's counts, kept up to date even with the loop off.
+        wrongful, other = self.stop_log.new(self.pop) if self.policing.counts.stops.any() else (none, none)
+        if not self.p.loops.trust:
+            return
+        asked = self.city.hh_head[np.concatenate(self.asked_households)] if self.asked_households else none
+        off = self.today
+        rec = np.flatnonzero(off.recorded)  # a good contact: the victim's report is taken
+        victims = self.city.res_start[off.nbh[rec]] + (victims_u[rec] * self.pop_counts[off.nbh[rec]]).astype(np.int64)
+        self.trust.day(wrongful, other, neighbours(self.adjacency, wrongful), asked, victims)
+
+    def grant_factor(self, residents: np.ndarray) -> np.ndarray:
+        """Trust's multiplier of a voluntary grant (the trust loop's hook into requests)."""
+        return self.trust.factor(self.p.trust.grant_slope, self.trust.values(residents))
+
+    def set_price(self) -> None:
+        """Today's price: who is in the camera market and their purchase offsets; the app's
+        trust term is refreshed on the same days (every ``adoption.PRICE_STEP``)."""
+        p, pop = self.p, self.pop
+        self.price = adoption.price_at(p.vendor, self.day)
+        self.market = adoption.in_market(p.adoption, p.vendor.price, self.price, pop.price_sens)
+        self.camera_offset = adoption.camera_offset(p.adoption, self.price, pop.price_sens, self.market)
+        self.camera_offset -= self.camera_gap
+        self.in_market = int(self.market.sum() + (pop.camera & ~self.market).sum())  # owners count as in it
+        if hasattr(self, "trust"):
+            on = p.loops.trust and p.trust.app_slope > 0
+            self.trust_term = (np.float32(p.trust.app_slope) * (self.trust.values() - self.trust.base)).astype(
+                np.float32) if on else None
+            self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share,
+                                                  self.marketing_term, self.trust_term)
+
     def update_coverage(self) -> None:
         self.coverage = -np.expm1(-self.p.coverage.kappa * self.cameras_by_nbh / np.maximum(self.hh_count, 1))
 
@@ -255,6 +310,11 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "app_users", self.app_by_group.sum(), self.app_by_group)
         r.record(d, "free_cameras", self.free_cameras)
         r.record(d, "partnered_departments", self.partnered.sum())
+        r.record(d, "partner_exits", self.vendor.exits)
+        r.record(d, "households_in_market", self.in_market / len(self.market))
+        r.record(d, "camera_price", self.price)
+        trust = self.trust.by_group()
+        r.record(d, "trust_mean", float(trust @ self.group_size / self.group_size.sum()), trust)
         r.record(d, "coverage_mean", float(self.coverage @ self.population / self.population.sum()))
         fear_sum = (self.group_sum @ pop.fear).astype(float)
         r.record(d, "fear_mean", fear_sum.sum() / len(c.group), fear_sum / np.maximum(self.group_size, 1))
@@ -303,16 +363,18 @@ class SurveillanceModel(mesa.Model):
         self.platform[new] = True
         contacts = neighbours(self.adjacency, new)
         np.add.at(self.peer_share, contacts, self.inv_degree[contacts])
-        mk = self.marketing_term  # recomputed, not incremented: equal to slow_term() of the whole arrays
+        mk, tt = self.marketing_term, self.trust_term  # recomputed, not incremented: = slow_term() of the whole
         self.slow_hazard[contacts] = adoption.slow_term(self.p.adoption, self.static_hazard[contacts],
                                                         self.peer_share[contacts],
-                                                        None if mk is None else mk[contacts])
+                                                        None if mk is None else mk[contacts],
+                                                        None if tt is None else tt[contacts])
 
     def give_cameras(self, households: np.ndarray, free: bool) -> None:
         """Households get a camera; the head installs the app (always for free cameras,
         which require registration; with ``app_with_camera`` chance for purchases)."""
         if len(households) == 0:
             return
+        self.in_market += int((~self.market[households] & ~self.pop.camera[households]).sum())  # free cameras
         self.pop.camera[households] = True
         self.pop.cam_clock[households] = np.inf
         self.pop.free_camera[households] |= free
@@ -351,6 +413,8 @@ class SurveillanceModel(mesa.Model):
         self.flows["footage_requests_warranted"] += out.warranted
         self.flows["footage_granted"] += out.granted
         self.policing.count_footage(out)
+        if len(out.asked_households):
+            self.asked_households.append(out.asked_households)
         np.add.at(self.pop.granted, out.granted_households, 1)
 
     # --- running and inspecting -------------------------------------------------------

@@ -65,7 +65,7 @@ BAD = [
     (("[0.8, 0.99]", "[0.8, 0.8]"), ["must be distinct"]),
     ((", levels = 3", ""), ["needs 'levels'"]),
     (("low = 0.2, high = 0.8", "low = 0.8, high = 0.2"), ["low must be below high"]),
-    (('"run.days" = 40', '"run.days" = 0'), ["[overrides]", "'params.run.days' = 0", "from 1 to 3650"]),
+    (('"run.days" = 40', '"run.days" = 0'), ["[overrides]", "'params.run.days' = 0", "from 1 to 7305"]),
     (('scenario = "baseline"', 'scenario = "baselin"'), ["no such file or shipped scenario", "'baseline'"]),
     (('design = "grid"', 'design = "lhs"'), ["needs 'samples'"]),
     (('"recognition.threshold"', '"run.days"'), ["'run.days' is both in [overrides] and in [parameters]"]),

@@ -17,7 +17,7 @@ from sim.recognition import recognition_targets
 from sim.experiments.validation import PatternCheck, ValidationRows, render, validate
 
 PATTERNS = ("adoption", "partnerships", "fear_gap", "disparity", "clearance")
-MODEL_TARGETS = 4  # sim.experiments.targets.model_targets: cameras 2017, partners end 2018 and Aug 2019, Black arrest share
+MODEL_TARGETS = 8  # sim.experiments.targets.model_targets: cameras 2017 and 2018, five partnership rows to 2019, Black arrest share
 
 
 @pytest.fixture(scope="module")

@@ -47,13 +47,13 @@ class PoliceDepartment(mesa.Agent):
 
     def give_free_cameras(self) -> None:
         """Spend credits on cameras for households in the jurisdiction that have none."""
-        m, v = self.model, self.model.p.vendor
+        m = self.model
         if not m.law.credit_programme[self.index]:  # a ban ends the contract's owed cameras and credits
             self.pending_free, self.credits = 0, 0.0
         n = self.pending_free
-        if m.p.loops.credit and m.law.credit_programme[self.index] and v.price > 0:
-            bought = int(self.credits // v.price)
-            self.credits -= bought * v.price
+        if m.p.loops.credit and m.law.credit_programme[self.index] and m.price > 0:
+            bought = int(self.credits // m.price)  # today's price (it falls over the years)
+            self.credits -= bought * m.price
             n += bought
         cam = m.pop.camera
         n = min(n, len(self.households))  # never more than there are households to give to
@@ -82,5 +82,6 @@ class PoliceDepartment(mesa.Agent):
         out = footage.request_footage(p_req, off.nbh[mine], sub, m.city.hh_start, m.hh_count,
                                       m.pop.camera, m.pop.aware, m.pop.fear, m.city.hh_head, m.p,
                                       warrant=law.warrant_required[i], in_app=law.in_app_requests[i],
-                                      informed=law.informed_consent[i])
+                                      informed=law.informed_consent[i],
+                                      grant_factor=m.grant_factor if m.p.loops.trust else None)
         m.count_requests(out, mine, i)

@@ -92,6 +92,10 @@ class Resident(mesa.Agent):
         return float(self._pop.fear[self.row])
 
     @property
+    def trust(self) -> float:
+        return float(self.model.trust.values(self.row))
+
+    @property
     def privacy_concern(self) -> float:
         return float(self._pop.privacy[self.row])
 

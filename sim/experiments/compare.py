@@ -30,7 +30,8 @@ DEFAULT_SCENARIOS = ("baseline", "warrant_required", "federal_fr_moratorium", "f
                      "no_credit_program", "combined_reform")
 HEADLINE = ("cameras", "app_users", "free_cameras", "fear_mean", "footage_requests_warrantless", "footage_granted",
             "footage_obtained_without_warrant", "fr_searches", "fr_false_candidates", "wrongful_stops",
-            "wrongful_arrests", "clearances", "gallery_share")
+            "wrongful_arrests", "clearances", "gallery_share", "trust_mean", "crimes_reported", "partnered_departments",
+            "partner_exits", "households_in_market")
 def key_assumptions(p: Params) -> list[str]:
     """The assumptions a chart footer names, stated from the parameters actually used."""
     ratios = p.groups.offending_ratio

@@ -7,6 +7,12 @@ grows each day by
                    + beta_marketing * marketing - beta_privacy * privacy
                    [- beta_price * price_sens * (price / reference_price - 1)  cameras only])
 
+Cameras have a market: a household buys only while the price is below its reservation
+price (``market_reserve / price_sens``; :func:`market_reserve` sets the reservation so
+that ``market_share`` of households are in the market at the 2017 price). The price
+follows :func:`price_at` (falling toward a floor), stepped every ``PRICE_STEP`` days, so
+the market grows as the price falls and purchases slow as it runs out: an S-curve.
+
 The unit adopts on the day its hazard passes its threshold. This is an exact draw of a
 time-varying hazard, needs no random numbers per day, and keeps scenarios paired: the
 same household buys on the same day unless a policy changes its hazard. Adopters' clocks
@@ -21,8 +27,32 @@ infinite hazard on a running clock is simply an adoption that day, which is righ
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
-from sim.params import Adoption
+from sim.params import Adoption, Vendor
+
+PRICE_STEP = 30  # days between price changes: the camera offsets are recomputed then, not daily
+
+
+def price_at(v: Vendor, day: int) -> float:
+    """Mean camera price on ``day`` (stepped every PRICE_STEP days): the 2017 price
+    closing its gap to the floor at ``price_decline`` a year."""
+    t = (day // PRICE_STEP) * PRICE_STEP / 365.25
+    return float(v.price_floor + (v.price - v.price_floor) * np.exp(-v.price_decline * t))
+
+
+def market_reserve(a: Adoption, price0: float) -> float:
+    """Reservation level R: a household with price sensitivity s is in the market at
+    price P when s * P <= R. s is lognormal with mean 1 and log-sd ``price_sensitivity_sd``,
+    so R puts ``market_share`` of households in the market at ``price0``."""
+    sd = a.price_sensitivity_sd
+    q = float(ndtri(min(max(a.market_share, 1e-12), 1 - 1e-12)))
+    return price0 * float(np.exp(-sd**2 / 2 + sd * q)) if sd > 0 else (np.inf if a.market_share >= 0.5 else 0.0)
+
+
+def in_market(a: Adoption, price0: float, price: float, price_sens: np.ndarray) -> np.ndarray:
+    """Households whose reservation price is at least ``price``."""
+    return price_sens * price <= market_reserve(a, price0)
 
 
 def static_term(a: Adoption, fear_ref: float, privacy: np.ndarray) -> np.ndarray:
@@ -31,23 +61,29 @@ def static_term(a: Adoption, fear_ref: float, privacy: np.ndarray) -> np.ndarray
     return (np.float32(const) - np.float32(a.beta_privacy) * privacy).astype(np.float32)
 
 
-def camera_offset(a: Adoption, price: float, price_sens: np.ndarray) -> np.ndarray:
-    """Per-household log-hazard of buying a camera minus the app's: base and price."""
+def camera_offset(a: Adoption, price: float, price_sens: np.ndarray, market: np.ndarray | None = None) -> np.ndarray:
+    """Per-household log-hazard of buying a camera minus the app's: base and price;
+    -inf (no purchase) for households outside ``market`` (all in it if None)."""
     base = np.log(max(a.camera_hazard, 1e-300)) - np.log(max(a.app_hazard, 1e-300))
-    return (np.float32(base) - np.float32(a.beta_price * (price / a.reference_price - 1)) * price_sens
-            ).astype(np.float32)
+    out = (np.float32(base) - np.float32(a.beta_price * (price / a.reference_price - 1)) * price_sens
+           ).astype(np.float32)
+    if market is not None:
+        out[~market] = -np.inf
+    return out
 
 
 def slow_term(a: Adoption, static: np.ndarray, peer_share: np.ndarray,
-              marketing: np.ndarray | None) -> np.ndarray:
+              marketing: np.ndarray | None, trust: np.ndarray | None = None) -> np.ndarray:
     """The app's log-hazard terms other than fear (float32): ``static`` + beta_peer *
-    peer_share (+ ``marketing``, per resident, or None). They change only when residents
-    join the platform or a department starts marketing, so the model keeps them summed
-    rather than adding three arrays every day."""
+    peer_share (+ ``marketing`` and the ``trust`` term, per resident, or None). They change
+    only when residents join the platform, a department starts marketing or the trust term
+    is refreshed, so the model keeps them summed rather than adding arrays every day."""
     x = np.float32(a.beta_peer) * peer_share
     x += static
     if marketing is not None:
         x += marketing
+    if trust is not None:
+        x += trust
     return x
 
 

@@ -98,7 +98,8 @@ def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray,
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
                  res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator,
                  discovery: np.ndarray | None = None, journey=None,
-                 rng_journey: np.random.Generator | None = None) -> Offences:
+                 rng_journey: np.random.Generator | None = None,
+                 report_factor: np.ndarray | None = None) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -112,6 +113,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         journey, rng_journey: the offender's home neighbourhood sampler
             (:class:`sim.mechanisms.offenders.Journey`) and its own stream (one uniform per
             offence); None: offenders live where they offend.
+        report_factor: (m,) multiplier of the chance of reporting by neighbourhood (the
+            trust loop, :mod:`sim.mechanisms.trust`), or None.
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -130,6 +133,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     offender = np.minimum(offender, end - 1)
     captured = u[2] < coverage[nbh]
     base = reporting_by_type[kind]
+    if report_factor is not None:  # trust: the one hook of the trust loop into crime
+        base = np.clip(base * report_factor[nbh], 0.0, 1.0)
     p_report = np.where(captured, 1 - (1 - base) * (1 - p.camera_reporting_uplift), base)
     reported = u[3] < p_report
     # Recording: reported offences are recorded with probability p.recording; reuse u[3]

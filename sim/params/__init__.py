@@ -6,10 +6,10 @@ they describe: the place and time (:mod:`~sim.params.world`), behaviour
 model's parameters live with it (:mod:`sim.recognition.params`).
 """
 
-from sim.params.behaviour import Adoption, Departments, Fear, Requests, Vendor
+from sim.params.behaviour import Adoption, Departments, Fear, Requests, Trust, Vendor
 from sim.params.policing import EmotionParams, Enforcement, Gallery, Patrol
 from sim.params.root import Loops, Neutral, Params
 from sim.params.world import DAY, City, Coverage, Crime, Groups, Network, Offenders, Run
 
 __all__ = ["DAY", "Adoption", "City", "Coverage", "Crime", "Departments", "EmotionParams", "Enforcement", "Fear",
-           "Gallery", "Groups", "Loops", "Network", "Neutral", "Offenders", "Params", "Patrol", "Requests", "Run", "Vendor"]
+           "Gallery", "Groups", "Loops", "Network", "Neutral", "Offenders", "Params", "Patrol", "Requests", "Run", "Trust", "Vendor"]

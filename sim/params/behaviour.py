@@ -38,13 +38,17 @@ class Adoption(Node):
     initial_cameras: float = param(0.03, unit="share of households", ge=0, le=1,
                                    doc="households with a video doorbell on day 0 (Jan 2017)",
                                    assumption=(0.02, 0.04))
-    camera_hazard: float = param(3.63e-5, unit=DAY, ge=0, le=1,
-                                 doc="daily purchase hazard of a household at reference fear, no peers, no marketing",
+    camera_hazard: float = param(8.6e-5, unit=DAY, ge=0, le=1,
+                                 doc="daily purchase hazard of a household in the market at reference fear, no peers, "
+                                     "no marketing",
                                  source="fitted: ~4% of households by end of 2017 (Parks Associates)")
     beta_fear: float = param(4.0, unit="1 / fear", ge=0, le=50, doc="log-hazard rise per unit fear above baseline",
                              assumption=(1.0, 8.0))
-    beta_peer: float = param(3.0, unit="1 / share", ge=0, le=50,
-                             doc="log-hazard rise per share of contacts on the platform", assumption=(1.0, 6.0))
+    beta_peer: float = param(4.8, unit="1 / share", ge=0, le=50,
+                             doc="log-hazard rise per share of contacts on the platform (carries the app launch's "
+                                 "effect on purchases)",
+                             source="fitted: ~7% of households by end of 2018 (Parks Associates 2019: 28% security "
+                                    "system x ~1/4 video doorbell or lock, derived), with camera_hazard")
     beta_marketing: float = param(1.0, unit="1 / effort", ge=0, le=20,
                                   doc="log-hazard rise per unit of police marketing", assumption=(0.0, 2.0))
     beta_price: float = param(1.0, unit="1 / (price / reference price)", ge=0, le=20,
@@ -70,12 +74,27 @@ class Adoption(Node):
                               assumption=(5e-6, 1e-4))
     app_with_camera: float = param(0.7, unit="probability", ge=0, le=1,
                                    doc="chance a camera buyer installs the app at purchase", assumption=(0.5, 0.9))
+    market_share: float = param(0.35, unit="share of households", ge=0.001, le=1,
+                                doc="households that would ever buy a doorbell at the 2017 price (vendor.price): the "
+                                    "market potential; the rest never buy unless the price falls below their "
+                                    "reservation price (price sensitivity x price). Floor from the 25% of broadband "
+                                    "households planning to buy in 2019 and the 28% with a security system (Parks "
+                                    "Associates 2019)", assumption=(0.25, 0.5))
     app_launch_day: int = param(485, unit="day", ge=0, doc="day the neighbourhood app launched (May 2018)",
                                 source="press coverage 2018-2019 (app launched May 2018)")
 
 
 class Vendor(Node):
-    price: float = param(150.0, unit="USD", ge=0, le=100_000, doc="camera price", assumption=(99.0, 249.0))
+    price: float = param(150.0, unit="USD", ge=0, le=100_000, doc="camera price paid on average in 2017 (day 0)",
+                         assumption=(99.0, 249.0))
+    price_floor: float = param(80.0, unit="USD", ge=0, le=100_000,
+                               doc="price the path falls toward (entry models 'from $80', Jan 2019)",
+                               source="press, Jan 2019: video doorbells from $80 (docs/sources.md)")
+    price_decline: float = param(0.12, unit="1 / year", ge=0, le=5,
+                                 doc="yearly rate at which the price closes its gap to the floor: price(t) = floor + "
+                                     "(price - floor) exp(-price_decline t); 0.12 puts the mean price near $130 in "
+                                     "2019, between the $80 entry models and the ~$200 mid model",
+                                 assumption=(0.05, 0.25))
     credit_per_install: float = param(10.0, unit="USD / install", ge=0, le=10_000,
                                       doc="credit a partnered department earns per app install in its area",
                                       source="Motherboard/Vice 2019 (Lakeland agreement)")
@@ -96,15 +115,37 @@ class Departments(Node):
                            assumption=(0, 18_000))
     peer_degree: int = param(6, unit="ties / department", ge=2, le=50,
                              doc="mean contacts of a department in the diffusion network", assumption=(4, 12))
-    outside_hazard: float = param(4.6e-7, unit=DAY, ge=0, le=1,
-                                  doc="daily chance an outside department accepts the offer unprompted",
-                                  source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
-    peer_hazard: float = param(0.0193, unit=DAY, ge=0, le=1,
-                               doc="daily acceptance hazard per share of partnered peer departments",
-                               source="fitted: ~40 partners end 2018, ~400 by 28 Aug 2019 (FT 2021; WaPo 2019)")
+    outside_hazard: float = param(7.3e-7, unit=DAY, ge=0, le=1,
+                                  doc="daily chance a willing outside department accepts the offer unprompted",
+                                  source="fitted: every partnership row to 2019, ~40 end 2018 to 661 late 2019 (FT 2021; "
+                                         "Wired; GovTech; WaPo 2019; CNET)")
+    peer_hazard: float = param(0.0201, unit=DAY, ge=0, le=1,
+                               doc="daily acceptance hazard per share of partnered peers (among willing departments)",
+                               source="fitted: every partnership row to 2019, ~40 end 2018 to 661 late 2019 (FT 2021; "
+                                      "Wired; GovTech; WaPo 2019; CNET)")
     city_hazard: float = param(0.004, unit=DAY, ge=0, le=1,
                                doc="daily acceptance hazard of a city department once offers start",
                                assumption=(0.001, 0.02))
+    willing_share: float = param(0.2, unit="share of departments", ge=0, le=1,
+                                 doc="departments that would ever partner (the rest never do: politics, policy, no "
+                                     "use for doorbell video); drawn once per department",
+                                 assumption=(0.1, 0.4))
+    onboard_capacity: float = param(6.0, unit="departments / day", ge=0.01, le=10_000,
+                                    doc="departments the vendor can onboard a day; accepted offers beyond it wait",
+                                    assumption=(3.0, 15.0))
+    scrutiny_day: int = param(969, unit="day", ge=0,
+                              doc="public scrutiny begins (28 Aug 2019: national press on the partnerships, then "
+                                  "letters from Congress and local bans)",
+                              source="Washington Post and the vendor's map, Aug 2019 (docs/sources.md)")
+    scrutiny: float = param(0.5, unit="share", ge=0, le=1,
+                            doc="fall in every acceptance hazard from scrutiny_day on", assumption=(0.25, 0.75))
+    exit_rate: float = param(0.02, unit="1 / year", ge=0, le=1,
+                             doc="yearly chance a partnered department ends its partnership (from scrutiny_day on)",
+                             assumption=(0.0, 0.06))
+    ban_rate: float = param(0.005, unit="1 / year", ge=0, le=1,
+                            doc="yearly chance a partnered department's jurisdiction bans the partnership by law "
+                                "(from scrutiny_day on); it ends at once and never resumes",
+                            assumption=(0.0, 0.02))
     marketing_effort: float = param(0.5, unit="effort 0-1", ge=0, le=1,
                                     doc="marketing a partnered department does under its contract duty",
                                     assumption=(0.2, 1.0))
@@ -140,3 +181,41 @@ class Requests(Node):
                                     assumption=(0.0, 1.0))
 
 
+
+
+class Trust(Node):
+    """Trust in police, per resident (the fifth loop; docs/ODD.md 7.16)."""
+
+    baseline: float = param(0.6, unit="trust 0-1", ge=0.01, le=1,
+                            doc="resting trust in police, the same in every group (group gaps emerge from contacts)",
+                            assumption=(0.4, 0.8))
+    stop_loss: float = param(0.2, unit="share of trust", ge=0, le=1,
+                             doc="share of trust a resident loses when wrongfully stopped (trust *= 1 - stop_loss)",
+                             assumption=(0.05, 0.4))
+    other_stop_weight: float = param(0.25, unit="ratio", ge=0, le=1,
+                                     doc="trust lost in any other stop (patrol stops, stops of the offender) relative "
+                                         "to a wrongful stop (Tyler, Fagan & Geller 2014: stops, more so intrusive "
+                                         "ones, lower legitimacy)", assumption=(0.0, 0.5))
+    seen_loss: float = param(0.02, unit="share of trust", ge=0, le=1,
+                             doc="share of trust a resident loses when a contact is wrongfully stopped",
+                             assumption=(0.0, 0.06))
+    request_loss: float = param(0.01, unit="share of trust", ge=0, le=1,
+                                doc="share of trust an owner loses per warrantless footage request",
+                                assumption=(0.0, 0.04))
+    asymmetry: float = param(8.0, unit="ratio", ge=1, le=100,
+                             doc="how much more a bad contact moves trust than a good one: a victim whose report "
+                                 "is recorded gains stop_loss / asymmetry of the gap to full trust",
+                             source="Skogan 2006: bad contacts move confidence 4-14x as much as good ones")
+    half_life: float = param(2.0, unit="years", ge=0.05, le=100,
+                             doc="half-life of a trust gap's recovery toward baseline", assumption=(0.5, 5.0))
+    grant_slope: float = param(1.0, unit="1 / trust", ge=0, le=10,
+                               doc="relative change in a voluntary grant's chance per unit of the head's trust "
+                                   "above baseline (Tyler & Fagan 2008: legitimacy shapes cooperation)",
+                               assumption=(0.0, 2.0))
+    report_slope: float = param(0.3, unit="1 / trust", ge=0, le=10,
+                                doc="relative change in the chance of reporting an offence per unit of the "
+                                    "neighbourhood's mean trust above baseline; contested (Desmond et al. 2016 vs "
+                                    "Zoorob 2020), so the range includes zero", assumption=(0.0, 1.0))
+    app_slope: float = param(2.0, unit="1 / trust", ge=0, le=20,
+                             doc="app-install log-hazard change per unit of trust above baseline",
+                             assumption=(0.0, 4.0))

@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from sim.core.groups import GROUP_KEYS, category_names
 from sim.core.paramtree import Node, did_you_mean, param
-from sim.params.behaviour import Adoption, Departments, Fear, Requests, Vendor
+from sim.params.behaviour import Adoption, Departments, Fear, Requests, Trust, Vendor
 from sim.params.policing import EmotionParams, Enforcement, Gallery, Patrol
 from sim.params.world import Coverage, Crime, Groups, City, Network, Offenders, Run
 from sim.recognition.params import RecognitionParams
@@ -25,6 +25,9 @@ class Loops(Node):
     gallery: bool = param(True, unit="bool", doc="gallery loop: every arrest adds a mugshot to the gallery")
     attention: bool = param(True, unit="bool",
                             doc="attention loop: patrols follow recorded incidents, which cameras inflate")
+    trust: bool = param(True, unit="bool",
+                        doc="trust loop: wrongful stops (own or contacts') and warrantless requests lower trust, "
+                            "which lowers grants, reporting and app use")
 
 
 class Neutral(Node):
@@ -60,6 +63,7 @@ class Params(Node):
     vendor: Vendor = Vendor()
     departments: Departments = Departments()
     requests: Requests = Requests()
+    trust: Trust = Trust()
     recognition: RecognitionParams = RecognitionParams()
     emotion: EmotionParams = EmotionParams()
     gallery: Gallery = Gallery()

@@ -19,7 +19,8 @@ class Run(Node):
     # Not strict: a date arrives as a TOML date, or as ISO text from JSON (workers, caches).
     start_date: dt.date = param(dt.date(2017, 1, 1), unit="date", doc="calendar date of day 0",
                                 source="Parks Associates 2017 (adoption level is given for 2017)", strict=False)
-    days: int = param(1095, unit="days", doc="length of a run", assumption=(365, 3650), ge=1, le=3650)
+    days: int = param(1095, unit="days", doc="length of a run (4017 days: 2017 to the end of 2027)",
+                      assumption=(365, 4017), ge=1, le=7305)
 
 
 class Groups(Node):
