@@ -360,22 +360,9 @@ def dashboard(
 @app.command()
 def scenarios() -> None:
     """List the shipped scenarios."""
-    import sim
-    from sim.policy.scenario import shipped
+    from sim.output.cli_tables import scenarios_table
 
-    t = Table(title="Shipped scenarios (scenarios/*.toml)")
-    t.add_column("name", style="bold")
-    t.add_column("extends")
-    t.add_column("description")
-    for path in shipped():
-        try:
-            sc = sim.load(path)
-        except InputError as e:
-            t.add_row(path.stem, "", f"[red]invalid: {e}[/]")
-            continue
-        base = Path(sc.chain[-2]).stem if len(sc.chain) > 1 else ""
-        t.add_row(sc.name, base, sc.description)
-    out.print(t)
+    out.print(scenarios_table())
 
 
 @app.command()
@@ -403,7 +390,7 @@ def params(
 ) -> None:
     """List every parameter with value, unit, and source or assumption range."""
     import sim
-    from sim.core.paramtree import leaves
+    from sim.output.cli_tables import params_table
 
     if markdown:
         from sim.output.docs import parameters_markdown
@@ -414,13 +401,7 @@ def params(
         p = sim.load(scenario).params if scenario else sim.Params()
     except InputError as e:
         fail(e)
-    t = Table(title="Parameters" + (f" ({scenario})" if scenario else " (defaults)"))
-    for c in ("parameter", "value", "unit", "source / assumption", "description"):
-        t.add_column(c, overflow="fold")
-    for leaf in leaves(p):
-        prov = leaf.source or (f"assumption {leaf.assumption[0]:g}-{leaf.assumption[1]:g}" if leaf.assumption else "switch")
-        t.add_row(leaf.path, str(leaf.value), leaf.unit, prov, leaf.doc)
-    out.print(t)
+    out.print(params_table(p, "Parameters" + (f" ({scenario})" if scenario else " (defaults)")))
 
 
 @app.command()
@@ -428,17 +409,11 @@ def calibrate(
     check: Annotated[bool, typer.Option("--check", help="exit 1 if any target is outside its tolerance")] = False,
 ) -> None:
     """Print every calibration target: published value, source, model value, tolerance."""
-    from sim.experiments.targets import calibration_rows, format_value
+    from sim.experiments.targets import calibration_rows
+    from sim.output.cli_tables import calibration_table
 
     rows, checks = calibration_rows()
-    t = Table(title="Calibration targets (docs/sources.md): fitted (gating) and independent checks (shown)")
-    for c in ("target", "source", "published", "model", "tolerance", "result"):
-        t.add_column(c, overflow="fold")
-    for r in rows + checks:
-        verdict = ("[bold red]FAIL[/]" if r in rows else "[yellow]miss[/]") if not r.passed else "[green]pass[/]"
-        t.add_row(escape(r.name), r.source, format_value(r.target), format_value(r.model),
-                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}", verdict)
-    out.print(t)
+    out.print(calibration_table(rows, checks))
     failed = [r.name for r in rows if not r.passed]
     out.print(f"{len(rows) - len(failed)} of {len(rows)} fitted targets within tolerance; "
               f"{sum(r.passed for r in checks)} of {len(checks)} independent checks (not gating).")
