@@ -106,7 +106,7 @@ class Bundle:
         if not parts:
             return pd.DataFrame()
         out = pd.concat(parts, ignore_index=True)
-        out["scenario"] = out["scenario"].astype(str)
+        out["scenario"] = pd.Categorical(out["scenario"].astype(str), categories=self.scenarios)  # as sim.compare
         return out
 
     def summary(self) -> pd.DataFrame:

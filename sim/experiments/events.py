@@ -81,6 +81,8 @@ def summarise(wide: pd.DataFrame, last: int, baseline: str, params: Mapping[str,
             row.update(_events(wide, scen, metric, group, x, params[scen], years))
         rows.append(row)
     out = pd.DataFrame(rows)
+    for col in ("scenario", "metric", "group"):  # plain text, however the rows were indexed
+        out[col] = [str(x) for x in out[col]]
     for col in EVENT_COLUMNS:  # present even when no row has events or a ratio (tiny runs)
         if col not in out:
             out[col] = "" if col == "ratio_note" else np.nan
