@@ -270,6 +270,7 @@ def decomposition_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
     reach, texts = _waterfall(fig, t, rows)
     alone = _alone(fig, t, rows)
     lo, hi = _extent(reach)
+    lo = min(lo, float(t["low"].min()))  # every band of the table stays on the main axis
     lo -= 0.05 * (hi - lo) if lo < 0 else 0
     # room for the numbers: a text of w px starting at x fits if (x - lo) / (right - lo) * P + w <= P
     right = max([hi + 0.05 * (hi - lo)] + [lo + (x - lo) * WATERFALL_PX / (WATERFALL_PX - w) for x, w in texts])
