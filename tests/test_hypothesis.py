@@ -96,6 +96,8 @@ def in_bounds(path: str) -> st.SearchStrategy:
         return st.lists(st.sampled_from(("black", "white", "hispanic", "asian", "native", "nobody")), max_size=3)
     if path == "run.start_date":
         return st.dates(dt.date(1990, 1, 1), dt.date(2040, 12, 31))
+    if path == "city.neighbourhoods":  # a table file: none (the grid), or the shipped example
+        return st.sampled_from(("", "example_tracts.csv"))
     if typing.get_origin(kind) is typing.Literal:  # a named choice, e.g. an offence type
         return st.sampled_from(typing.get_args(kind))
     if kind == dict[str, float]:  # per-census-group dicts (recognition, emotion, calibration)

@@ -26,6 +26,7 @@ DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px,2px
 # file name stays the identifier (in captions, in brackets, so a reader can re-run it).
 SCENARIO_LABELS = {
     "baseline": "Status quo",
+    "city_from_table": "City read from a tract table",
     "combined_reform": "All reforms together",
     "doorbell_face_recognition": "Face matching in doorbells",
     "educator": "Classroom city",
@@ -39,6 +40,8 @@ SCENARIO_LABELS = {
     "national": "National scale",
     "no_credit_program": "No free-camera credits",
     "requests_end_2024": "Police requests end in 2024",
+    "segregation_hyper": "Hypersegregated city",
+    "segregation_mild": "Mildly segregated city",
     "warrant_required": "Warrant required for footage",
     "what_if": "Your what-if",
 }
