@@ -229,7 +229,9 @@ def test_twenty_concurrent_sessions_stay_within_budget(tmp_path):
         after = server.rss_mb()
         print(f"\n20 sessions: idle {idle:.0f} MB, peak {out['peak_mb']:.0f} MB, after {after:.0f} MB, "
               f"{out['seconds']:.0f} s; budget {budget} MB")
-        assert out["statuses"] == ["Results ready."] * 20
+        # an HTTP client draws no charts: a finished job waits at "Drawing the charts..." (issue 18's
+        # "Results ready." comes only after the browser has drawn every card)
+        assert all(s in ("Results ready.", "Drawing the charts...") for s in out["statuses"]), out["statuses"]
         assert out["peak_mb"] < budget
         assert after < idle + 150, f"memory not released: idle {idle:.0f} MB, after {after:.0f} MB"
     finally:
