@@ -220,7 +220,7 @@ def headline_numbers(bundle: Bundle, scenario: str | None = None) -> dict[str, A
     days = bundle.last_day
     about = (f"{scenario_label(sc)} compared with {scenario_label(bundle.cmp.baseline).lower()}: change over "
              f"{days:,} days, median of {bundle.meta['replicates']} paired replicates"
-             + (f"; other reforms are in the table below" if len(others) > 1 else ""))
+             + ("; other reforms are in the table below" if len(others) > 1 else ""))
     return {"scenario": sc, "cards": cards, "about": about}
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
+FINISHED = ("Results ready.", "Drawing the charts...")  # dashboard.pages.common.READY / DRAWING
 
 
 def free_port() -> int:
@@ -104,17 +105,18 @@ class Server:
 
     def whatif(self, state: dict[str, Any], timeout: float = 300) -> str:
         """Run a what-if view in a fresh session as the page does (start, poll, draw); the
-        final status text."""
+        final status text. A finished job says "Drawing the charts..." until a browser has
+        drawn every card (an HTTP client draws only one), so that status ends the poll."""
         sid = uuid.uuid4().hex
         values = {"whatif-state.data": state, "session.data": sid, "whatif-drawn.data": None}
         end = time.monotonic() + timeout
         while True:
             out = self.callback("whatif-job.data", values, "whatif-state.data")
             status = out.get("whatif-status", {}).get("children", "")
-            if status == "Results ready." or status.startswith("Could not run") or time.monotonic() > end:
+            if status in FINISHED or status.startswith("Could not run") or time.monotonic() > end:
                 break
             time.sleep(0.5)
-        if status == "Results ready.":
+        if status in FINISHED:
             jid = out["whatif-job"]["data"]
             self.callback("whatif-graph-disparity.figure", {**values, "whatif-drawn.data": jid}, "whatif-drawn.data")
         return status
@@ -190,9 +192,9 @@ def main() -> None:
             for r in range(a.rounds):
                 out = drive(server, a.sessions, a.residents, a.days, a.replicates, a.timeout)
                 time.sleep(3)
-                done = sum(s == "Results ready." for s in out["statuses"])
+                done = sum(s in FINISHED for s in out["statuses"])
                 print(f"round {r + 1}: {a.sessions} sessions ({done} done, {a.sessions - done} not: "
-                      f"{sorted(set(s for s in out['statuses'] if s != 'Results ready.'))}) in {out['seconds']:.0f} s; "
+                      f"{sorted(set(s for s in out['statuses'] if s not in FINISHED))}) in {out['seconds']:.0f} s; "
                       f"peak {out['peak_mb']:.0f} MB; after {server.rss_mb():.0f} MB")
         finally:
             server.stop()

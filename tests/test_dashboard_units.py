@@ -325,6 +325,7 @@ def test_calibration_computed_once_and_cached(tmp_path):
 
     def compute():
         calls.append(1)
+        time.sleep(0.5)  # a real computation takes ~20 s: the second call must find it still running
         return [TargetCheck("t", "s", 1.0, 1.1, (0.5, 2.0), True), TargetCheck("u", "s", 1.0, 9.0, (0.5, 2.0), False)]
 
     d = Data(tmp_path)

@@ -166,6 +166,8 @@ def test_phone_layout(browser, served, page):
     if page in ("compare", "whatif", "educator"):  # the settings are folded above the charts until asked for
         toggle = browser.find_element(".settings-toggle")
         assert toggle.text == "Show settings"
+        # below the sticky header, as a reader scrolls to it (a click at the header's height lands on the brand)
+        browser.driver.execute_script("window.scrollTo(0, 0); arguments[0].scrollIntoView({block: 'center'})", toggle)
         toggle.click()
         until(lambda: toggle.text == "Hide settings", "the settings do not open", 5)
         assert js(browser, "return document.documentElement.scrollWidth") <= PHONE[0]

@@ -84,7 +84,7 @@ def run_baseline(params: Params, seed: int) -> BaselineRun:
     clearances beyond those came through face recognition (kind not recorded).
     """
     m = SurveillanceModel(params, seed=seed)
-    e, days = params.enforcement, params.run.days
+    days = params.run.days
     prop_rec, prop_conv, fr = (np.zeros(days + 1) for _ in range(3))
     discovered = 0
     for d in range(1, days + 1):
