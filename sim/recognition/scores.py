@@ -81,6 +81,10 @@ class ScoreModel:
         """Build the arrays once from a parameter node (defaults when None)."""
         if params is None:
             return default_model()
+        if params.algorithm != "vendor_2018":
+            from sim.recognition.algorithms import preset  # its inputs import this module
+
+            params = preset(params)
         a = np.array([params.impostor_mean[k] for k in GROUP_KEYS])
         b = np.array([params.genuine_mean[k] for k in GROUP_KEYS])
         mu = impostor_matrix(a, params.cross_race_offset, params.cross_sex_offset)
