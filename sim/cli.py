@@ -213,7 +213,7 @@ def _cpus() -> int:
 @app.command()
 def frontier(
     scenario: Annotated[str, typer.Argument(help="shipped scenario name or path to a .toml file")] = "baseline",
-    vary: Annotated[str, typer.Option(help="lever: threshold, review, warrant or seriousness")] = "threshold",
+    vary: Annotated[str, typer.Option(help="lever: threshold, review, warrant, seriousness, algorithm or search_mode")] = "threshold",
     values: Annotated[str | None, typer.Option(help="comma-separated lever values (default: the lever's range)")] = None,
     replicates: Annotated[int, typer.Option(min=2, max=10_000, help="paired replicates per lever value")] = 8,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
@@ -274,6 +274,8 @@ def decompose(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default results/decompose/<scenario>-<A>-<B>)")] = None,
     charts: Annotated[bool, typer.Option(help="write PNG/SVG charts (HTML is always written)")] = True,
+    algorithm: Annotated[str | None, typer.Option(help="algorithm preset to decompose under: vendor_2018, nist_median or nist_leading (default: the scenario's)")] = None,
+    search_mode: Annotated[str | None, typer.Option(help="search mode to decompose under: threshold, top_k or top_k_threshold (default: the scenario's)")] = None,
 ) -> None:
     """Shapley decomposition of a wrongful-stop disparity over algorithm, gallery, cameras and attention."""
     import sim
@@ -282,7 +284,11 @@ def decompose(
     from sim.experiments.runner import overrides
 
     try:
-        sc = sim.load(scenario, overrides(days, residents))
+        from sim.experiments.frontier import LEVERS
+
+        extra = {LEVERS[name].path: LEVERS[name].parse(v, f"--{name.replace('_', '-')}") for name, v in
+                 (("algorithm", algorithm), ("search_mode", search_mode)) if v is not None}
+        sc = sim.load(scenario, {**overrides(days, residents), **extra})
         check_groups(sc, groups)
         out_dir = out_dir or Path("results/decompose") / f"{sc.name}-{groups[0]}-{groups[1]}"
         _check_out(out_dir)
@@ -409,15 +415,18 @@ def calibrate(
 
     rows = all_targets()
     t = Table(title="Calibration targets (docs/sources.md)")
-    for c in ("target", "source", "published", "model", "tolerance", "result"):
+    for c in ("target", "source", "published", "model", "tolerance", "evidence", "result"):
         t.add_column(c, overflow="fold")
     for r in rows:
         t.add_row(r.name, r.source, format_value(r.target), format_value(r.model),
-                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}",
+                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}", r.label,
                   "[green]pass[/]" if r.passed else "[bold red]FAIL[/]")
     out.print(t)
     failed = [r.name for r in rows if not r.passed]
-    out.print(f"{len(rows) - len(failed)} of {len(rows)} targets within tolerance.")
+    checks = [r for r in rows if r.evidence == "check"]
+    out.print(f"{len(rows) - len(failed)} of {len(rows)} targets within tolerance; {len(checks)} are independent "
+              f"checks ({sum(r.passed for r in checks)} pass), {len(rows) - len(checks)} were fitted "
+              f"({sum(r.reproduces_input for r in rows)} of them reproduce their inputs by construction).")
     if check and failed:
         err.print("outside tolerance: " + "; ".join(failed))
         raise typer.Exit(code=1)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.experiments.fitting import (ADOPTION_DAY, ADOPTION_SHARE, BLACK_ARREST_SHARE, black_arrest_share, camera_share,
-                                     partners)
+                                     partners, with_values)
+from sim.model import SurveillanceModel
 from sim.output.validation_page import format_value
 from sim.recognition import TargetCheck, recognition_targets
 from sim.policy.scenario import load
@@ -18,7 +19,9 @@ from sim.policy.scenario import load
 SEEDS = range(4)
 
 
-_check = TargetCheck.of
+def _check(*args, **kw) -> TargetCheck:
+    """Every model-level row so far was fitted (see the sources of the fitted parameters)."""
+    return TargetCheck.of(*args, **{"evidence": "fitted", **kw})
 
 
 def model_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
@@ -41,8 +44,45 @@ def model_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
     ]
 
 
+WASHCO_SEARCHES = 1_000   # > 1,000 searches logged in 2018 (lower bound); "up to ~20 a day"
+NYPD_MATCH_SHARE = 0.264  # NYPD 2018: 1,851 possible matches of 7,024 requests
+
+
+def search_funnel(seeds: Sequence[int] = SEEDS) -> tuple[float, float]:
+    """Baseline in 2018 (days 366-730): face searches a year were every department searching
+    (the run's count over ``fr_departments``), and the share of searches where review picked a
+    candidate; pooled over seeds."""
+    p = with_values(load("baseline").params, **{"run.days": 730})
+    searches = matches = 0.0
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        searches += m.recorder.get("fr_searches")[366:].sum()
+        matches += m.recorder.get("fr_possible_matches")[366:].sum()
+    per_year = searches / len(seeds) / p.enforcement.fr_departments  # days 366-730: one year
+    return float(per_year), float(matches / max(searches, 1))
+
+
+def funnel_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
+    """Search volume (fitted: ``enforcement.other_probes``) and lead yield (a check)."""
+    per_year, match = search_funnel(seeds)
+    ratio = load("baseline").params.gallery.catchment_ratio  # the gallery's catchment per city resident
+    return [
+        TargetCheck.of(f"face searches a year, 20,000-resident city, all units searching (Washington County's "
+                       f"2018 count / its catchment ratio {ratio:g})",
+                       "Willamette Week, Hillsboro Signal 2018; WaPo 2019 (> 1,000 in 2018; up to ~20 a day)",
+                       WASHCO_SEARCHES / ratio, per_year, (WASHCO_SEARCHES / ratio, 20 * 365 / ratio),
+                       evidence="fitted"),  # enforcement.other_probes was fitted to it
+        # Requests include images too poor to search, searches do not: the model's share per
+        # search should be at or above NYPD's per request (one-sided), and not above ~60%.
+        TargetCheck.of("share of face searches where review picked a candidate (baseline, 2018)",
+                       "NYPD 2018 via FindBiometrics (26.4% possible match per request)", NYPD_MATCH_SHARE, match,
+                       (NYPD_MATCH_SHARE, 0.6)),
+    ]
+
+
 def all_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
-    return model_targets(seeds) + recognition_targets()
+    return model_targets(seeds) + funnel_targets(seeds) + recognition_targets()
 
 
 __all__ = ["TargetCheck", "all_targets", "model_targets", "format_value"]

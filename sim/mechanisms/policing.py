@@ -73,10 +73,6 @@ class Policing:
         if self._algorithm_rules() == self._law_algorithm:
             return
         self._law_algorithm = self._algorithm_rules()
-        self.fr_share = searching_share(p.enforcement, m.dept_uses_fr)  # by city department
-        keys = [GROUP_KEYS[i] for i in enforcement.proxy_index(m.group_keys, p)]
-        self.probe_white = np.array([k.startswith("white_") for k in keys])
-        self.licensed, self.licence_photos, self.licence_resident = licence_gallery(c.group, G, p, stream(seed, "licence"))
         rp = preset(self.m.p.recognition)  # the algorithm in use, which the law then changes
         if law.equalised:
             rp = enforcement.equalised(rp)
