@@ -50,6 +50,8 @@ class Lever:
             return f"{OFFENCE_LABELS[v]} or worse" if v != OFFENCES[0] else "any offence"
         if self.name == "review":
             return f"{v:.0%} rejected"
+        if self.kind is str:
+            return str(v).replace("_", " ")
         return f"{v:g}"
 
     def parse(self, text: str, where: str | None = None) -> Any:
