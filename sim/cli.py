@@ -219,7 +219,7 @@ def _cpus() -> int:
 @app.command()
 def frontier(
     scenario: Annotated[str, typer.Argument(help="shipped scenario name or path to a .toml file")] = "baseline",
-    vary: Annotated[str, typer.Option(help="lever: threshold, review, warrant or seriousness")] = "threshold",
+    vary: Annotated[str, typer.Option(help="lever: threshold, review, warrant, seriousness, algorithm or search_mode")] = "threshold",
     values: Annotated[str | None, typer.Option(help="comma-separated lever values (default: the lever's range)")] = None,
     replicates: Annotated[int, typer.Option(min=2, max=10_000, help="paired replicates per lever value")] = 8,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
@@ -280,6 +280,8 @@ def decompose(
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default results/decompose/<scenario>-<A>-<B>)")] = None,
     charts: Annotated[bool, typer.Option(help="write PNG/SVG charts (HTML is always written)")] = True,
+    algorithm: Annotated[str | None, typer.Option(help="algorithm preset to decompose under: vendor_2018, nist_median or nist_leading (default: the scenario's)")] = None,
+    search_mode: Annotated[str | None, typer.Option(help="search mode to decompose under: threshold, top_k or top_k_threshold (default: the scenario's)")] = None,
 ) -> None:
     """Shapley decomposition of a wrongful-stop disparity over algorithm, gallery, cameras and attention."""
     import sim
@@ -288,7 +290,11 @@ def decompose(
     from sim.experiments.runner import overrides
 
     try:
-        sc = sim.load(scenario, overrides(days, residents))
+        from sim.experiments.frontier import LEVERS
+
+        extra = {LEVERS[name].path: LEVERS[name].parse(v, f"--{name.replace('_', '-')}") for name, v in
+                 (("algorithm", algorithm), ("search_mode", search_mode)) if v is not None}
+        sc = sim.load(scenario, {**overrides(days, residents), **extra})
         check_groups(sc, groups)
         out_dir = out_dir or Path("results/decompose") / f"{sc.name}-{groups[0]}-{groups[1]}"
         _check_out(out_dir)
@@ -415,7 +421,8 @@ def calibrate(
     rows, checks = calibration_rows()
     out.print(calibration_table(rows, checks))
     failed = [r.name for r in rows if not r.passed]
-    out.print(f"{len(rows) - len(failed)} of {len(rows)} fitted targets within tolerance; "
+    out.print(f"{len(rows) - len(failed)} of {len(rows)} fitted targets within tolerance "
+              f"({sum(r.reproduces_input for r in rows)} of them reproduce their inputs by construction); "
               f"{sum(r.passed for r in checks)} of {len(checks)} independent checks (not gating).")
     if check and failed:
         err.print("outside tolerance: " + "; ".join(failed))

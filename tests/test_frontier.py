@@ -79,3 +79,17 @@ def test_bad_lever_and_values_are_named():
         LEVERS["threshold"].parse("1.5")
     with pytest.raises(InputError, match="repeats a value"):
         frontier("baseline", "threshold", [0.9, 0.9], replicates=2, days=5, residents=300)
+
+
+@pytest.mark.parametrize("lever, values", [("algorithm", ("vendor_2018", "nist_median", "nist_leading")),
+                                           ("search_mode", ("threshold", "top_k", "top_k_threshold"))])
+def test_algorithm_and_search_mode_are_levers(lever, values):
+    f = frontier("baseline", lever, replicates=2, seed=5, residents=4000, days=400, workers=1, extra=BUSY)
+    searches = rows(f, "fr_searches")
+    assert list(searches.index) == list(values)
+    assert (searches["mean"] > 0).all()
+    with pytest.raises(InputError, match="allowed: " + ", ".join(values)):
+        LEVERS[lever].parse("bogus")
+    if lever == "search_mode":  # top-k fills every list: more wrongful stops than threshold searches at 0.8
+        harm = rows(f, "wrongful_stops_caused")["mean"]
+        assert harm["top_k"] > harm["threshold"]

@@ -190,3 +190,54 @@ def test_parameters_validate_groups_and_shares() -> None:
     with pytest.raises(ValueError, match="unknown group"):
         search_test({"martian": 3}, GALLERY, 0.8, 0)
     assert ScoreModel.from_params(RecognitionParams()).imp_mean.shape == (G, G)
+
+
+@pytest.mark.parametrize("algorithm", ["vendor_2018", "nist_median", "nist_leading"])
+def test_search_test_runs_each_preset_and_lower_quality_raises_false_matches(algorithm) -> None:
+    from sim.recognition.params import QUALITIES
+
+    big = {k: 20 * v for k, v in GALLERY.items()}
+    hits = {q: np.mean([sum(search_test(CONGRESS, big, 0.8, s, algorithm=algorithm, quality=q).values())
+                        for s in range(10)]) for q in QUALITIES}
+    assert hits["booking"] > 0
+    for q in ("doorbell", "cctv", "social"):
+        assert hits[q] > hits["booking"], (algorithm, hits)
+    assert hits["doorbell"] > hits["social"], "a doorbell still (declared worst) matches more strangers"
+    with pytest.raises(ValueError, match="allowed: booking, doorbell, cctv, social"):
+        search_test(CONGRESS, GALLERY, 0.8, 0, algorithm=algorithm, quality="fax")
+
+
+def test_presets_order_differentials_and_misses() -> None:
+    from sim.recognition.onetomany import NIST_GALLERY, rank_miss
+
+    models = {a: ScoreModel.from_params(RecognitionParams(algorithm=a))
+              for a in ("vendor_2018", "nist_median", "nist_leading")}
+    ratios = {a: nist_rates(m, CAL)[1][IDX["black_m"]] for a, m in models.items()}
+    assert ratios["vendor_2018"] > 5 > ratios["nist_median"] == pytest.approx(1.0, abs=0.01)
+    miss = {a: rank_miss(m, NIST_GALLERY, 1) for a, m in models.items()}
+    assert miss["nist_leading"] < 0.002 < miss["nist_median"], miss
+    with pytest.raises(ValueError, match="not a preset; allowed: vendor_2018"):
+        search_test(CONGRESS, GALLERY, 0.8, 0, algorithm="rekognition")
+
+
+def test_every_calibration_row_is_labelled_and_one_to_many_rows_exist() -> None:
+    rows = recognition_targets()
+    assert {r.evidence for r in rows} == {"fitted", "check"}
+    assert all(r.reproduces_input <= (r.evidence == "fitted") for r in rows), "only fitted rows reproduce inputs"
+    assert any(r.reproduces_input and r.name.startswith("FNMR") for r in rows), "closed-form FNMR rows are marked"
+    names = " ".join(r.name for r in rows)
+    assert "nist_leading: rank-1 miss" in names and "FPIR" in names and "50-candidate" in names
+    assert all(r.passed for r in rows)
+
+
+def test_per_probe_rules_mix_modes_in_one_batch() -> None:
+    rng = np.random.default_rng(5)
+    g = np.zeros(3000, np.intp)
+    thr = np.tile([0.8, np.nan, 0.5], 1000)
+    k = np.tile([0, 5, 5], 1000)
+    r = search(g, np.zeros(g.size, bool), np.full(G, 30_000), thr, rng, top_k=k)
+    n = r.n_false
+    assert (n[1::3] == 5).all(), "top-k with no threshold always fills its list"
+    assert n[2::3].max() <= 5 and n[0::3].max() > 0
+    with pytest.raises(ValueError, match="each probe needs a threshold"):
+        search(g[:2], np.zeros(2, bool), np.full(G, 10), np.array([np.nan, 0.8]), rng, top_k=np.array([0, 0]))

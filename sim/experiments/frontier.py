@@ -22,7 +22,9 @@ from sim.experiments.bands import band
 from sim.core.errors import InputError
 from sim.core.offences import LABELS as OFFENCE_LABELS, OFFENCES
 from sim.experiments.runner import RunTotals, overrides, paired_variants
+from sim.policy.law import SEARCH_MODES
 from sim.policy.scenario import Scenario, load
+from sim.recognition.params import ALGORITHMS
 from sim.core.streams import replicate_seeds
 
 BENEFIT = "clearances"
@@ -48,19 +50,22 @@ class Lever:
             return f"{OFFENCE_LABELS[v]} or worse" if v != OFFENCES[0] else "any offence"
         if self.name == "review":
             return f"{v:.0%} rejected"
+        if self.kind is str:
+            return str(v).replace("_", " ")
         return f"{v:g}"
 
-    def parse(self, text: str) -> Any:
-        """One value from the command line, checked."""
-        where = f"--values for lever {self.name!r}"
+    def parse(self, text: str, where: str | None = None) -> Any:
+        """One value from the command line, checked (``where`` names the flag in errors)."""
+        where = where or f"--values for lever {self.name!r}"
         if self.kind is bool:
             low = text.strip().lower()
             if low not in ("true", "false", "1", "0", "yes", "no"):
                 raise InputError(f"{where}: {text!r} is not a switch; allowed: true, false")
             return low in ("true", "1", "yes")
         if self.kind is str:
-            if text not in OFFENCES:
-                raise InputError(f"{where}: {text!r} is not an offence type; allowed: {', '.join(OFFENCES)}")
+            if text not in self.values:
+                what = "an offence type" if self.name == "seriousness" else "one of the lever's values"
+                raise InputError(f"{where}: {text!r} is not {what}; allowed: {', '.join(self.values)}")
             return text
         try:
             v = float(text)
@@ -81,6 +86,9 @@ LEVERS: dict[str, Lever] = {lv.name: lv for lv in (
           (0.0, 0.25, 0.5, 0.75, 0.9), float),
     Lever("warrant", "requests.warrant_required", "Warrant required for footage", (False, True), bool),
     Lever("seriousness", "enforcement.fr_min_offence", "Least serious offence searched", OFFENCES, str),
+    # The algorithm and how searches are run decide the harms as much as any law (issue 15).
+    Lever("algorithm", "recognition.algorithm", "Face-recognition algorithm (preset)", ALGORITHMS, str),
+    Lever("search_mode", "enforcement.search_mode", "How departments run face searches", SEARCH_MODES, str),
 )}
 
 

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from sim.experiments.fitting import (ADOPTION_2018_DAY, ADOPTION_2018_SHARE, ADOPTION_DAY, ADOPTION_SHARE,
                                      ARREST_SHARES, CLEARANCE, PARTNER_TARGETS, arrests_and_clearance,
-                                     camera_share, partners)
+                                     camera_share, partners, with_values)
+from sim.model import SurveillanceModel
 from sim.output.validation_page import format_value
 from sim.recognition import TargetCheck, recognition_targets
 from sim.policy.scenario import load
@@ -26,7 +27,9 @@ CLEARANCE_BANDS = {"property": (0.141, 0.20), "violent": (0.40, 0.51)}
 LABEL = {"black": "Black", "hispanic": "Hispanic", "asian": "Asian", "native": "American Indian"}
 
 
-_check = TargetCheck.of
+def _check(*args, **kw) -> TargetCheck:
+    """A model-level row, fitted unless said otherwise (see the sources of the fitted parameters)."""
+    return TargetCheck.of(*args, **{"evidence": "fitted", **kw})
 
 
 # (name, source, tolerance) of each partnership row, in the order of fitting.PARTNER_TARGETS.
@@ -79,21 +82,62 @@ def model_checks(seeds: Sequence[int] = SEEDS) -> tuple[list[TargetCheck], list[
     ]
     checks = [_check(f"{LABEL[c]} share of arrests over the baseline run [check]",
                      FBI_ARRESTS + (", of arrests with ethnicity" if c == "hispanic" else ""),
-                     ARREST_SHARES[c], run[f"arrests_{c}"], ARREST_BANDS[c])
+                     ARREST_SHARES[c], run[f"arrests_{c}"], ARREST_BANDS[c], evidence="check")
               for c in ("hispanic", "asian", "native") if f"arrests_{c}" in run]
     checks += [_check(f"{k} recorded offences cleared over the baseline run [check]", FBI_CLEARANCE, CLEARANCE[k],
-                      run[f"clearance_{k}"], CLEARANCE_BANDS[k]) for k in ("property", "violent")]
+                      run[f"clearance_{k}"], CLEARANCE_BANDS[k], evidence="check") for k in ("property", "violent")]
     return fitted, checks
 
 
+WASHCO_SEARCHES = 1_000   # > 1,000 searches logged in 2018 (lower bound); "up to ~20 a day"
+NYPD_MATCH_SHARE = 0.264  # NYPD 2018: 1,851 possible matches of 7,024 requests
+
+
+def search_funnel(seeds: Sequence[int] = SEEDS) -> tuple[float, float]:
+    """Baseline in 2018 (days 366-730): face searches a year were every department searching
+    (the run's count over ``fr_departments``), and the share of searches where review picked a
+    candidate; pooled over seeds."""
+    p = with_values(load("baseline").params, **{"run.days": 730})
+    searches = matches = 0.0
+    for s in seeds:
+        m = SurveillanceModel(p, seed=s)
+        m.run()
+        searches += m.recorder.get("fr_searches")[366:].sum()
+        matches += m.recorder.get("fr_possible_matches")[366:].sum()
+    per_year = searches / len(seeds) / p.enforcement.fr_departments  # days 366-730: one year
+    return float(per_year), float(matches / max(searches, 1))
+
+
+def funnel_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
+    """Search volume (fitted: ``enforcement.other_probes``) and lead yield (a check)."""
+    per_year, match = search_funnel(seeds)
+    ratio = load("baseline").params.gallery.catchment_ratio  # the gallery's catchment per city resident
+    return [
+        TargetCheck.of(f"face searches a year, 20,000-resident city, all units searching (Washington County's "
+                       f"2018 count / its catchment ratio {ratio:g})",
+                       "Willamette Week, Hillsboro Signal 2018; WaPo 2019 (> 1,000 in 2018; up to ~20 a day)",
+                       WASHCO_SEARCHES / ratio, per_year, (WASHCO_SEARCHES / ratio, 20 * 365 / ratio),
+                       evidence="fitted"),  # enforcement.other_probes was fitted to it
+        # Requests include images too poor to search, searches do not: the model's share per
+        # search should be at or above NYPD's per request (one-sided), and not above ~60%.
+        TargetCheck.of("share of face searches where review picked a candidate (baseline, 2018)",
+                       "NYPD 2018 via FindBiometrics (26.4% possible match per request)", NYPD_MATCH_SHARE, match,
+                       (NYPD_MATCH_SHARE, 0.6)),
+    ]
+
+
 def all_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
-    return model_targets(seeds) + recognition_targets()
+    """Model targets (run-based: adoption, partnerships, arrests, the search funnel), then the
+    analytic recognition targets, each labelled fitted or check."""
+    return model_targets(seeds) + funnel_targets(seeds) + recognition_targets()
 
 
 def calibration_rows(seeds: Sequence[int] = SEEDS) -> tuple[list[TargetCheck], list[TargetCheck]]:
-    """(every fitted target, gating; independent checks, shown), for ``survsim calibrate``."""
+    """(every fitted target, gating; every independent check, shown), for ``survsim calibrate``."""
     fitted, checks = model_checks(seeds)
-    return fitted + recognition_targets(), checks
+    rest = funnel_targets(seeds) + recognition_targets()
+    return (fitted + [r for r in rest if r.evidence == "fitted"],
+            checks + [r for r in rest if r.evidence == "check"])
 
 
 __all__ = ["TargetCheck", "all_targets", "calibration_rows", "model_checks", "model_targets", "format_value"]

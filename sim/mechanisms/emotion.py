@@ -2,9 +2,10 @@
 
 The model has no ground truth for anyone's emotion, and the evidence says faces are a poor
 read of it: anger comes with a scowl only ~30-35% of the time, and the same configuration
-expresses several emotions (Barrett et al. 2019). So every flag here is treated as
-unreliable: a label the software attaches, at a per-group rate, not a signal about the
-person. A policy may still turn flags into stops; that is what the module lets one study.
+expresses several emotions (Barrett et al. 2019). A flag is a label the software attaches
+at a per-group rate; it is evidence only in proportion to ``validity``: where a policy turns
+flags into stops, a stop is founded with chance ``validity`` (the vendor's claim is
+validity = 1: no wrongful stops) and wrongful otherwise (:func:`wrongful_share`).
 
 Per-group rates: a base rate (assumption) times a group multiplier. Black faces get a
 higher multiplier because commercial classifiers rated Black NBA players angrier than
@@ -36,8 +37,13 @@ def flag_rate(params: EmotionParams) -> np.ndarray:
     return np.clip(params.base_rate * mult, 0.0, 1.0)
 
 
+def wrongful_share(params: EmotionParams) -> float:
+    """Share of stops on flags that are wrongful: flags that misread the face."""
+    return 1.0 - params.validity
+
+
 def flag(groups: np.ndarray, rng: np.random.Generator, params: EmotionParams) -> np.ndarray:
-    """Flag captured faces as 'fear' / 'anger' (all flags are unfounded by construction).
+    """Flag captured faces as 'fear' / 'anger' (a flag is right with chance ``validity``).
 
     Args:
         groups: (N,) group index of each captured face (order of ``GROUP_KEYS``).

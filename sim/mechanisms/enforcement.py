@@ -19,13 +19,17 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from sim.core.errors import InputError
 from sim.mechanisms.emotion import flag_rate
+from sim.recognition.params import QUALITIES
 from sim.core.groups import GROUP_KEYS
 from sim.params import Params
 from scipy import special, stats
 
-from sim.recognition import RecognitionParams, ScoreModel, search
-from sim.recognition.search import SearchResult, top_level
+from sim.mechanisms.review import review
+from sim.recognition import RecognitionParams, ScoreModel, SearchResult, search
+from sim.recognition.algorithms import quality_shifts
+from sim.recognition.search import top_level
 
 
 def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
@@ -33,10 +37,12 @@ def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
     return np.array([GROUP_KEYS.index(p.enforcement.score_proxy.get(k, k)) for k in keys])
 
 
-def score_model(keys: tuple[str, ...], p: Params, shares: np.ndarray | None = None) -> ScoreModel:
+def score_model(keys: tuple[str, ...], p: Params, shares: np.ndarray | None = None,
+                rp: RecognitionParams | None = None) -> ScoreModel:
     """The recognition score model re-indexed to the model's groups (neutral when
-    ``p.neutral.algorithm``: then ``shares``, the population shares of the groups, weight it)."""
-    full = ScoreModel.from_params(p.recognition)
+    ``p.neutral.algorithm``: then ``shares``, the population shares of the groups, weight it).
+    ``rp``: means already resolved from the preset (and changed by the law); else the preset's."""
+    full = ScoreModel.from_params(p.recognition) if rp is None else ScoreModel.from_params(rp, use_preset=False)
     i = proxy_index(keys, p)
     model = ScoreModel(full.imp_mean[np.ix_(i, i)], full.imp_sd, full.gen_mean[i], full.gen_sd)
     if p.neutral.algorithm:
@@ -69,6 +75,8 @@ class DayCounts:
     fr_searches: np.ndarray = field(init=False)         # by probe (offender) group
     fr_true_candidates: np.ndarray = field(init=False)
     fr_false_candidates: np.ndarray = field(init=False)  # by candidate group
+    fr_no_match: np.ndarray = field(init=False)          # searches ending with no candidate picked, by probe group
+    fr_possible_matches: np.ndarray = field(init=False)  # searches where a candidate was picked, by probe group
     stops: np.ndarray = field(init=False)
     arrests: np.ndarray = field(init=False)
     wrongful_stops: np.ndarray = field(init=False)
@@ -165,56 +173,120 @@ class Leads:
     false_stopped: np.ndarray    # (P, G) innocent candidates stopped, by group
 
 
-def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndarray, threshold: float,
-                 review: bool, model: ScoreModel, p: Params, u: np.ndarray, rng: np.random.Generator,
-                 counts: DayCounts) -> tuple[np.ndarray, np.ndarray]:
+def run_searches(probe_group: np.ndarray, enrolled: np.ndarray, gallery: np.ndarray, rules: SearchRules,
+                 model: ScoreModel, p: Params, u: np.ndarray, rng: np.random.Generator,
+                 rng_review: np.random.Generator, counts: DayCounts) -> tuple[np.ndarray, np.ndarray]:
     """Search, review and stop for each probe.
 
     Args:
-        u: (2, P) uniforms for the true candidate: review, stop.
+        rules: per-probe threshold, cap, review, probe quality and reviewer race.
+        u: (2, P) uniforms per search: the reviewer's choice, the stop.
+        rng: stream of the search and of unreviewed stops; rng_review: candidates' scores.
 
     Returns:
         (true candidate stopped (P,), false candidates stopped (P, G)).
     """
     e = p.enforcement
     G = len(gallery)
-    res = search(probe_group, enrolled, gallery, None if e.top_k_mode else threshold, rng,
-                 top_k=p.recognition.top_k if e.top_k_mode else None, model=model)
-    cap = p.recognition.max_candidates  # runaway guard: no search returns the whole gallery
-    res = SearchResult(cap_candidates(res.false_by_group, probe_group, res.found, gallery, cap,
-                                      None if e.top_k_mode else threshold, model, rng), res.found)
+    rise, drop = (x[rules.quality] for x in quality_shifts(p.recognition))
+    res = search(probe_group, enrolled, gallery, rules.threshold, rng, top_k=rules.top_k, model=model,
+                 imp_rise=rise, gen_drop=drop)
+    res = cap_candidates(res, probe_group, gallery, p.recognition.max_candidates, rules.threshold, rise, model, rng)
     counts.fr_searches += np.bincount(probe_group, minlength=G)
     counts.fr_true_candidates += np.bincount(probe_group[res.found], minlength=G)
     counts.fr_false_candidates += res.false_by_group.sum(axis=0)
-    keep_true, keep_false = (e.review_true_pass, 1 - e.review_catch) if review else (1.0, 1.0)
-    true_stopped = res.found & (u[0] < keep_true) & (u[1] < e.stop_per_lead)
-    false_stopped = rng.binomial(res.false_by_group, keep_false * e.stop_per_lead)
+    stop = u[1] < e.stop_per_lead
+    # Unreviewed lists: every candidate is a lead, stopped with the same chance.
+    false_stopped = rng.binomial(np.where(rules.review[:, None], 0, res.false_by_group), e.stop_per_lead)
+    true_stopped = res.found & stop & ~rules.review
+    matched = ~rules.review & (res.found | res.any_false)
+    if rules.review.any():
+        r = np.flatnonzero(rules.review)
+        sub = SearchResult(res.false_by_group[r], res.found[r], res.genuine[r], res.floor[r])
+        d = review(sub, probe_group[r], rules.other_race[r], rise[r], model, e, u[0, r], rng_review)
+        true_stopped[r] = d.true_picked & stop[r]
+        picked = (d.false_group >= 0) & stop[r]
+        false_stopped[r[picked], d.false_group[picked]] += 1
+        matched[r] = d.true_picked | (d.false_group >= 0)
+    counts.fr_possible_matches += np.bincount(probe_group[matched], minlength=G)
+    counts.fr_no_match += np.bincount(probe_group[~matched], minlength=G)
     return true_stopped, false_stopped
 
 
-def cap_candidates(false_by_group: np.ndarray, probe_group: np.ndarray, found: np.ndarray, gallery: np.ndarray,
-                   cap: int, threshold: float | None, model: ScoreModel, rng: np.random.Generator) -> np.ndarray:
-    """False candidates per search (P, G), at most ``cap`` minus the true one per list.
+def cap_candidates(res: SearchResult, probe_group: np.ndarray, gallery: np.ndarray, cap: int,
+                   threshold: np.ndarray, rise: np.ndarray, model: ScoreModel, rng: np.random.Generator
+                   ) -> SearchResult:
+    """The search's lists, each at most ``cap`` long (the true candidate counts in it).
 
-    Deployed systems return a bounded list (``recognition.max_candidates``): where more
-    candidates clear the threshold, the best-scoring are kept, filled by group as in the
-    top-k search (:func:`sim.recognition.search.search`: slots go to group c in proportion
-    to ``n_c FMR(u)`` at the level u above which ``cap`` impostors are expected). Rows under
-    the cap are returned as they are and draw no random numbers."""
-    slots = cap - found.astype(np.int64)
-    over = false_by_group.sum(axis=1) > slots
-    if not over.any():
-        return false_by_group
+    Deployed systems return a bounded list (``recognition.max_candidates``) whatever the
+    department's own rule: where more candidates clear the threshold (NaN: none), the
+    best-scoring are kept, filled by group as in the top-k search
+    (:func:`sim.recognition.search.search`: slots go to group c in proportion to
+    ``n_c FMR(u)`` at the level u above which ``cap`` impostors are expected); their review
+    floor rises to u. Rows under the cap are returned as they are and draw no random
+    numbers (a runaway guard that leaves ordinary searches' streams alone)."""
+    slots = cap - res.found.astype(np.int64)
+    over = np.flatnonzero(res.false_by_group.sum(axis=1) > slots)
+    if not len(over):
+        return res
     counts = gallery.astype(float)
-    u = top_level(model, counts, cap)
-    if threshold is not None:
-        u = np.maximum(u, float(special.logit(threshold)))
-    w = special.ndtr((model.imp_mean - u[:, None]) / model.imp_sd) * counts
+    g, d = probe_group[over], np.broadcast_to(np.asarray(rise, float), probe_group.shape)[over]
+    with np.errstate(divide="ignore"):  # fmax: a NaN threshold (none) leaves the cap's level
+        u = np.fmax(top_level(model, counts, cap)[g] + d, special.logit(threshold[over]))
+    w = special.ndtr((model.imp_mean[g] + d[:, None] - u[:, None]) / model.imp_sd) * counts
     w[w.sum(axis=1) == 0] = counts  # tails that underflow everywhere: the gallery make-up
     w /= w.sum(axis=1, keepdims=True)
-    out = false_by_group.copy()
-    out[over] = rng.multinomial(slots[over], w[probe_group[over]])
-    return out
+    false_by_group = res.false_by_group.copy()
+    false_by_group[over] = rng.multinomial(slots[over], w)
+    floor = None if res.floor is None else res.floor.copy()
+    if floor is not None:
+        floor[over] = np.maximum(floor[over], u)
+    return SearchResult(false_by_group, res.found, res.genuine, floor)
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """Per-probe rules of a batch of searches."""
+
+    threshold: np.ndarray   # (P,) similarity threshold, NaN for none
+    top_k: np.ndarray       # (P,) candidate cap, 0 for none
+    review: np.ndarray      # (P,) bool, a person reviews the list
+    quality: np.ndarray     # (P,) probe quality index (sim.recognition.params.QUALITIES)
+    other_race: np.ndarray  # (P,) bool, the reviewer's race differs from the probe's
+
+
+def searching_share(e, drawn: np.ndarray) -> np.ndarray:
+    """Share of each city department's searchable cases that are searched (``fr_assignment``):
+    expected -> fr_departments everywhere; drawn -> 1 or 0 per the per-seed draw ``drawn``;
+    listed -> 1 for the listed departments."""
+    if e.fr_assignment == "expected":
+        return np.full(len(drawn), e.fr_departments)
+    if e.fr_assignment == "drawn":
+        return drawn.astype(float)
+    bad = [j for j in e.fr_department_list if not 0 <= j < len(drawn)]
+    if bad:
+        raise InputError(f"enforcement.fr_department_list = {e.fr_department_list}: departments {bad} do not exist; "
+                         f"allowed: 0 to {len(drawn) - 1}")
+    return np.isin(np.arange(len(drawn)), e.fr_department_list).astype(float)
+
+
+def probe_quality(from_doorbell: np.ndarray, v: np.ndarray, e) -> np.ndarray:
+    """Probe quality index per search: doorbell stills, else the other source that ``v`` (a
+    uniform, reused from the draw that gave the other image) falls in, by ``other_sources``."""
+    names = ("cctv", "social", "booking")
+    cum = np.cumsum([e.other_sources[k] for k in names])
+    other = np.array([QUALITIES.index(k) for k in names])[np.minimum(np.searchsorted(cum, v, side="right"), 2)]
+    return np.where(from_doorbell, QUALITIES.index("doorbell"), other)
+
+
+def licence_gallery(group: np.ndarray, G: int, p: Params, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Licence/ID photos: which residents have one (``licence_share``, every group alike),
+    and photos by group, residents plus the catchment's (``gallery.catchment_ratio``)."""
+    licensed = rng.random(len(group)) < p.enforcement.licence_share
+    resident = np.bincount(group[licensed], minlength=G).astype(np.int64)
+    outside = np.round(np.bincount(group, minlength=G) * p.gallery.catchment_ratio * p.enforcement.licence_share)
+    return licensed, resident + outside.astype(np.int64), resident
 
 
 def attention_update(attention: np.ndarray, recorded_per_capita: np.ndarray, p: Params) -> np.ndarray:

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core.groups import GROUP_KEYS
 from sim.core.offences import OFFENCES
 from sim.core.streams import stream
 from sim.mechanisms import crime, enforcement, offenders, patrols
+from sim.mechanisms.enforcement import licence_gallery, probe_quality, searching_share
+from sim.recognition.algorithms import preset
 
 if TYPE_CHECKING:  # annotations only: the model hands itself in
     from sim.mechanisms.footage import Requests
@@ -34,6 +37,9 @@ class Policing:
         self.rng_patrol = stream(seed, "patrol")
         self.rng_emotion = stream(seed, "emotion")
         self.rng_gallery = stream(seed, "gallery")
+        self.rng_fr = stream(seed, "fr_units")        # which searchable cases an FR-using unit takes
+        self.rng_review = stream(seed, "review")      # reviewer's race, candidates' scores
+        self.rng_validity = stream(seed, "emotion_validity")
         self.scores = enforcement.score_model(m.group_keys, p, m.group_size / len(c.group))
         self.emotion_rate = enforcement.emotion_rates(m.group_keys, p.model_copy(
             update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
@@ -54,6 +60,10 @@ class Policing:
         self.searched_by_kind = np.zeros(len(OFFENCES), np.int64)
         self.cleared_by_kind = np.zeros(len(OFFENCES), np.int64)
         self._law_algorithm = self._algorithm_rules()
+        self.fr_share = searching_share(p.enforcement, m.dept_uses_fr)  # by city department
+        keys = [GROUP_KEYS[i] for i in enforcement.proxy_index(m.group_keys, p)]
+        self.probe_white = np.array([k.startswith("white_") for k in keys])
+        self.licensed, self.licence_photos, self.licence_resident = licence_gallery(c.group, G, p, stream(seed, "licence"))
 
     def _allocate(self) -> None:
         """The department rule: patrol presence from attention and preference, and what it discovers."""
@@ -77,7 +87,8 @@ class Policing:
         catchment = p.gallery.catchment_ratio * len(c.group)  # people policed like the city, outside it
         outside = np.round(make_up / max(make_up.sum(), 1e-300) * p.gallery.photos_per_catchment_person
                            * catchment).astype(np.int64)
-        return enforcement.Gallery(resident + outside, resident.copy(), enrolled, resident.copy())
+        limit = p.gallery.max_photos_per_person * (catchment + len(c.group))  # the runaway guard, as in initial_gallery
+        return enforcement.Gallery(resident + outside, resident.copy(), enrolled, resident.copy(), limit)
 
     def clear_chance(self, kind: np.ndarray, footage: np.ndarray) -> np.ndarray:
         """Chance conventional investigation clears a recorded offence of each ``kind``; higher
@@ -95,13 +106,13 @@ class Policing:
         if self._algorithm_rules() == self._law_algorithm:
             return
         self._law_algorithm = self._algorithm_rules()
-        rp = self.m.p.recognition
+        rp = preset(self.m.p.recognition)  # the algorithm in use, which the law then changes
         if law.equalised:
             rp = enforcement.equalised(rp)
         if law.fmr_cap is not None:
             rp = enforcement.audited(rp, law.fmr_cap, float(law.threshold.max()))
-        self.scores = enforcement.score_model(self.m.group_keys, self.m.p.model_copy(update={"recognition": rp}),
-                                              self.m.group_size / len(self.m.city.group))
+        self.scores = enforcement.score_model(self.m.group_keys, self.m.p, self.m.group_size / len(self.m.city.group),
+                                              rp=rp)
 
     def _algorithm_rules(self) -> tuple:
         law = self.m.law  # the audit is set at the highest threshold in force
@@ -133,24 +144,35 @@ class Policing:
         # Faces to search: footage owners handed over, the vendor's own doorbell matching
         # (if switched on, for partnered departments), and images from other sources.
         vendor_fr = law.doorbell_fr & m.partnered[dept]
-        doorbell = (footage & m.dept_uses_fr[dept] | vendor_fr) & off.captured & (u[0] < e.usable_face)
-        other = off.recorded & (u[5] < e.other_probes) & m.dept_uses_fr[dept]
+        uses_fr = self.rng_fr.random(len(off)) < self.fr_share[dept]
+        doorbell = (footage & uses_fr | vendor_fr) & off.captured & (u[0] < e.usable_face)
+        other = off.recorded & (u[5] < e.other_probes) & uses_fr
         # Searches only where lawful, and only for offences serious enough under the rules.
         probe = np.flatnonzero((doorbell | other) & law.fr_allowed[dept] & (off.kind >= law.fr_min_seriousness[dept]))
         self.searched_by_kind = np.bincount(off.kind[probe], minlength=len(OFFENCES))
-        # Departments under the same rules search together (one batch per rule set).
-        rules = np.column_stack([law.threshold, law.review, law.match_alone_arrest])[dept[probe]]
-        for rule in np.unique(rules, axis=0):
-            batch = probe[(rules == rule).all(axis=1)]
+        quality = probe_quality(doorbell[probe], u[5, probe] / max(e.other_probes, 1e-12), e)
+        # One batch per arrest rule and gallery; thresholds, caps and review vary per probe.
+        batches = np.column_stack([law.match_alone_arrest, law.licence_search])[dept[probe]]
+        # Reviewer's race: white, or else (a simplification) the probe's own race.
+        white_reviewer = self.rng_review.random(len(probe)) < e.reviewer_white_share
+        other_race = white_reviewer & ~self.probe_white[group[off.offender[probe]]]
+        for rule in np.unique(batches, axis=0):
+            at = (batches == rule).all(axis=1)
+            batch = probe[at]
             offender = off.offender[batch]
+            licence = bool(rule[1])
+            thr, k = law.search_rules(dept[batch])
+            rules = enforcement.SearchRules(thr, k, law.review[dept[batch]], quality[at], other_race[at])
+            enrolled = self.gallery.enrolled[offender] | (licence & self.licensed[offender])
+            photos = self.gallery.photos + (self.licence_photos if licence else 0)
             true_stopped, false_stopped = enforcement.run_searches(
-                group[offender], self.gallery.enrolled[offender], self.gallery.photos, float(rule[0]),
-                bool(rule[1]), self.scores, p, u[1:3, batch], self.rng_leads, self.counts)
+                group[offender], enrolled, photos, rules, self.scores, p, u[1:3, batch], self.rng_leads,
+                self.rng_review, self.counts)
             self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(m.group_keys))
             m.pop.stops[offender[true_stopped]] += 1
             cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
-            p_arrest = e.arrest_innocent * (1.0 if rule[2] else e.corroboration_factor)
-            self.stop_innocents(false_stopped.sum(axis=0), p_arrest)
+            p_arrest = e.arrest_innocent * (1.0 if rule[0] else e.corroboration_factor)
+            self.stop_innocents(false_stopped.sum(axis=0), p_arrest, licence)
         arrested = off.offender[cleared]
         G = len(m.group_keys)
         self.counts.clearances += np.bincount(group[arrested], minlength=G)
@@ -160,8 +182,9 @@ class Policing:
         if granted_households:
             self.screen_emotions(np.concatenate(granted_households))
 
-    def stop_innocents(self, by_group: np.ndarray, p_arrest: float) -> None:
-        """Stop innocent people from the gallery (by group); some are arrested on the match."""
+    def stop_innocents(self, by_group: np.ndarray, p_arrest: float, licence: bool = False) -> None:
+        """Stop innocent people from the gallery (by group); some are arrested on the match.
+        With ``licence``, a candidate may come from the licence/ID photos: anyone with one."""
         m = self.m
         G = len(m.group_keys)
         who = np.repeat(np.arange(G), by_group)
@@ -170,6 +193,18 @@ class Policing:
         rng = self.rng_leads
         resident = rng.random(len(who)) < self.gallery.resident_photos[who] / np.maximum(self.gallery.photos[who], 1)
         rows = enforcement.pick_enrolled(who[resident], self.by_group, self.group_start, self.gallery.enrolled, rng)
+        if licence:  # which photo matched: licence/ID or booking, in proportion to their numbers
+            lic = self.licence_photos[who]
+            from_licence = self.rng_review.random(len(who)) < lic / np.maximum(lic + self.gallery.photos[who], 1)
+            lic_resident = from_licence & (self.rng_review.random(len(who)) < self.licence_resident[who] / np.maximum(lic, 1))
+            lic_rows = enforcement.pick_enrolled(who[lic_resident], self.by_group, self.group_start, self.licensed,
+                                                 self.rng_review)
+            full = np.full(len(who), -1)
+            full[resident] = rows
+            full[from_licence] = -1
+            full[lic_resident] = lic_rows
+            resident = full >= 0
+            rows = full[resident]
         arrested = rng.random(len(who)) < p_arrest
         self.counts.stops += by_group
         self.counts.wrongful_stops += by_group
@@ -204,13 +239,15 @@ class Policing:
         flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
         G = len(m.group_keys)
         self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
-        # Where the law turns flags into stops; a flag is not evidence: every such stop is wrongful.
+        # Where the law turns flags into stops. A flag reads the emotion right with chance
+        # `validity` (Barrett et al. 2019: ~30%); best case for the vendor, a right reading is
+        # grounds for the stop, so only stops on wrong readings count as wrongful.
         stopped = flagged[m.law.emotion_stops[c.dept[c.nbh[flagged]]]]
-        by_group = np.bincount(c.group[stopped], minlength=G)
-        self.counts.stops += by_group
-        self.counts.wrongful_stops += by_group
+        wrong = stopped[self.rng_validity.random(len(stopped)) >= m.p.emotion.validity]
+        self.counts.stops += np.bincount(c.group[stopped], minlength=G)
+        self.counts.wrongful_stops += np.bincount(c.group[wrong], minlength=G)
         np.add.at(m.pop.stops, stopped, 1)
-        np.add.at(m.pop.wrongful, stopped, 1)
+        np.add.at(m.pop.wrongful, wrong, 1)
 
     def patrol(self) -> None:
         """Discretionary stops where presence is; a share end in (rightful) arrests. Then the

@@ -76,10 +76,10 @@ def params_table(p: Params, title: str) -> Table:
 def calibration_table(rows: list, checks: list) -> Table:
     """``survsim calibrate``: fitted targets (gating) and independent checks (shown)."""
     t = Table(title="Calibration targets (docs/sources.md): fitted (gating) and independent checks (shown)")
-    for c in ("target", "source", "published", "model", "tolerance", "result"):
+    for c in ("target", "source", "published", "model", "tolerance", "evidence", "result"):
         t.add_column(c, overflow="fold")
     for r in rows + checks:
         verdict = ("[bold red]FAIL[/]" if r in rows else "[yellow]miss[/]") if not r.passed else "[green]pass[/]"
         t.add_row(escape(r.name), r.source, format_value(r.target), format_value(r.model),
-                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}", verdict)
+                  f"{format_value(r.tolerance[0])} - {format_value(r.tolerance[1])}", r.label, verdict)
     return t

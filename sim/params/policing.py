@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import field_validator, model_validator
 
 from sim.core.groups import GROUP_KEYS
@@ -57,20 +59,70 @@ class Enforcement(Node):
     fr_departments: float = param(0.5, unit="share", ge=0, le=1,
                                   doc="share of city departments that run face searches on footage",
                                   assumption=(0.2, 1.0))
-    other_probes: float = param(0.03, unit="probability", ge=0, le=1,
+    other_probes: float = param(0.048, unit="probability", ge=0, le=1,
                                 doc="share of recorded offences with a face image from other sources (business CCTV, "
                                     "social media) that FR-using departments search, partnered or not",
-                                assumption=(0.0, 0.1))
+                                source="fitted: Washington County > 1,000 searches in 2018 (Willamette Week 2018), aim "
+                                       "1,200 / catchment ratio 30 = 40 a year for the baseline city; searches are linear "
+                                       "in this share (doorbell-only 9.5 a year, 19 more per 0.03; 4 seeds, 2018)")
     usable_face: float = param(0.4, unit="probability", ge=0, le=1,
                                doc="chance footage of an offence shows the offender's face well enough to search",
                                assumption=(0.2, 0.7))
+    fr_assignment: Literal["expected", "drawn", "listed"] = param(
+        "expected", unit="rule",
+        doc="which departments search: expected = every department runs a fr_departments share of its "
+            "searchable cases (units that use it; no per-seed design draw); drawn = each department uses it with "
+            "chance fr_departments, drawn per seed (the old rule: widens bands with a design draw); listed = "
+            "exactly the departments in fr_department_list")
+    fr_department_list: list[int] = param([], unit="department indices",
+                                          doc="departments that search, with fr_assignment = listed")
+    other_sources: dict[str, float] = param(
+        {"cctv": 0.6, "social": 0.3, "booking": 0.1}, unit="share of other-source probes", assumption=(0.0, 1.0),
+        doc="where non-doorbell probes come from: business/public CCTV stills, social-media photos, and "
+            "booking-quality photos (a known suspect's earlier photo); no published split, practitioners' "
+            "accounts put CCTV and social media first")
+    search_mode: Literal["threshold", "top_k", "top_k_threshold"] = param(
+        "threshold", unit="mode",
+        doc="how departments search: threshold = every candidate above the threshold (vendor default); top_k = "
+            "the k best whatever their score (Washington County as used, WaPo 2019; NIST investigative mode); "
+            "top_k_threshold = the k best above the threshold (Washington County's written policy, GCN 2017)")
     top_k_mode: bool = param(False, unit="bool",
-                             doc="investigative search: the top-k candidates instead of all above the threshold")
+                             doc="old switch, kept for scenario files: true means search_mode = top_k")
+    department_modes: list[Literal["threshold", "top_k", "top_k_threshold"]] = param(
+        [], unit="mode per city department", doc="per-department search_mode (empty: search_mode everywhere)")
+    department_top_k: list[int] = param([], unit="candidates per city department",
+                                        doc="per-department candidate-list length (empty: recognition.top_k)")
+    department_thresholds: list[float] = param(
+        [], unit="similarity per city department", doc="per-department threshold (empty: recognition.threshold)")
+    licence_search: bool = param(False, unit="bool",
+                                 doc="searches include driver's licence / ID photos: residents with no arrest "
+                                     "record can be candidates (>= 26 states allowed it in 2016)")
+    licence_share: float = param(0.5, unit="share of adults", ge=0, le=1,
+                                 source="Georgetown CPT, The Perpetual Line-Up 2016 (117M adults, about 1 in 2)",
+                                 doc="share of residents (and of the catchment) with a licence/ID photo in the "
+                                     "searched network")
     review: bool = param(True, unit="bool", doc="candidates go through human review before any action")
     review_catch: float = param(0.5, unit="probability", ge=0, le=1,
-                                doc="share of false candidates human review rejects", assumption=(0.2, 0.8))
+                                doc="chance review rejects a lone false candidate scoring review_reference (with "
+                                    "several candidates the reviewer picks one or none: see review_score_weight)",
+                                assumption=(0.2, 0.8))
     review_true_pass: float = param(0.95, unit="probability", ge=0, le=1,
-                                    doc="chance review keeps the true offender", assumption=(0.8, 1.0))
+                                    doc="chance review accepts a lone true candidate scoring review_reference",
+                                    assumption=(0.8, 1.0))
+    review_reference: float = param(0.8, unit="similarity", ge=0.01, le=0.99, assumption=(0.5, 0.99),
+                                    doc="score at which review_catch and review_true_pass hold (the vendor default, "
+                                        "so a lone candidate is reviewed as before)")
+    review_score_weight: float = param(
+        0.5, unit="log-odds per logit similarity", ge=0, le=5, assumption=(0.0, 1.5),
+        doc="how much a higher score raises a candidate's chance to be picked over the others and over 'no "
+            "match' (0: the reviewer ignores scores)")
+    other_race_factor: float = param(
+        1.5, unit="odds ratio", ge=1, le=10, assumption=(1.0, 3.0),
+        doc="odds multiplier on accepting a false candidate when the reviewer's race differs from the probe's "
+            "(other-race effect: more false identifications of other-race faces)")
+    reviewer_white_share: float = param(
+        0.7, unit="share of reviews", ge=0, le=1, assumption=(0.5, 0.9),
+        doc="reviews by white analysts; the others are modelled as the probe's own race (optimistic)")
     stop_per_lead: float = param(0.6, unit="probability", ge=0, le=1,
                                  doc="chance police stop a candidate who passed review", assumption=(0.3, 1.0))
     arrest_offender: float = param(0.7, unit="probability", ge=0, le=1,
@@ -108,6 +160,33 @@ class Enforcement(Node):
     passersby: int = param(3, unit="faces / footage", ge=0, le=100,
                            doc="passers-by's faces in one owner's footage (screened when emotion analysis is on)",
                            assumption=(1, 10))
+
+    @field_validator("other_sources")
+    @classmethod
+    def _sources(cls, v: dict[str, float]) -> dict[str, float]:
+        allowed = {"cctv", "social", "booking"}
+        if set(v) != allowed or any(x < 0 for x in v.values()) or abs(sum(v.values()) - 1) > 1e-3:
+            raise ValueError(f"give shares >= 0 summing to 1 for exactly {sorted(allowed)}")
+        return v
+
+    @field_validator("department_top_k")
+    @classmethod
+    def _ks(cls, v: list[int]) -> list[int]:
+        if any(k < 1 for k in v):
+            raise ValueError(f"each candidate-list length must be >= 1, got {v}")
+        return v
+
+    @field_validator("department_thresholds")
+    @classmethod
+    def _thresholds(cls, v: list[float]) -> list[float]:
+        if any(not 0 <= t <= 1 for t in v):
+            raise ValueError(f"each threshold must be in [0, 1], got {v}")
+        return v
+
+    @property
+    def mode(self) -> str:
+        """The search mode in force for departments without their own (top_k_mode kept as an alias)."""
+        return "top_k" if self.top_k_mode else self.search_mode
 
     @field_validator("score_proxy")
     @classmethod
@@ -174,8 +253,8 @@ class EmotionParams(Node):
     validity: float = param(
         0.30, unit="1", ge=0, le=1,
         source="Barrett et al. 2019 (a scowl accompanies anger only ~30-35% of the time)",
-        doc="best-case share of flags reflecting the labelled emotion; reported, not used: "
-            "the model has no emotion truth, so every flag counts as unreliable")
+        doc="best-case share of flags reflecting the labelled emotion; a stop on a flag is founded (not "
+            "wrongful) with this chance: the vendor's claim at 1, no evidence at 0")
 
     @field_validator("group_multiplier")
     @classmethod

@@ -90,6 +90,8 @@ class FederalFRRegulation(Policy):
 
     def apply(self, law, depts):
         law.threshold[depts] = np.maximum(law.threshold[depts], self.threshold)
+        # A floor, not only the department's own threshold: it binds top-k searches too.
+        law.threshold_floor[depts] = np.maximum(law.threshold_floor[depts], self.threshold)
         law.review[depts] = True
         law.match_alone_arrest[depts] = False
         law.fmr_cap = self.fmr_cap if law.fmr_cap is None else min(law.fmr_cap, self.fmr_cap)
@@ -172,9 +174,30 @@ class SeriousCrimeOnly(Policy):
         law.fr_min_seriousness[depts] = np.maximum(law.fr_min_seriousness[depts], seriousness(self.min_offence))
 
 
+class CandidateCap(Policy):
+    kind, label = "candidate_cap", "Cap on candidates per face search"
+    reference = "policy lever; cf. Washington County's 5-candidate lists (GCN 2017) and FBI NGI's 2-50 (GAO-16-267)"
+    type: Literal["candidate_cap"] = "candidate_cap"
+    max_candidates: int = Field(1, ge=1, le=1000, description="most candidates a search may return, in every mode")
+
+    def apply(self, law, depts):
+        cur = law.max_candidates[depts]
+        law.max_candidates[depts] = np.where(cur > 0, np.minimum(cur, self.max_candidates), self.max_candidates)
+
+
+class NoLicenceSearch(Policy):
+    kind, label = "no_licence_search", "Ban on searching licence/ID photos"
+    reference = "cf. The Perpetual Line-Up (Georgetown CPT 2016): >= 26 states allowed licence-photo searches"
+    type: Literal["no_licence_search"] = "no_licence_search"
+
+    def apply(self, law, depts):
+        law.licence_search[depts] = False
+
+
 POLICIES: dict[str, type[Policy]] = {c.kind: c for c in (
     WarrantRequirement, FederalFRMoratorium, FederalFRRegulation, NoCreditProgramme, InformedConsent,
-    EmotionBan, EmotionScreening, DoorbellFaceRecognition, EndInAppRequests, EqualisedAlgorithm, SeriousCrimeOnly)}
+    EmotionBan, EmotionScreening, DoorbellFaceRecognition, EndInAppRequests, EqualisedAlgorithm, SeriousCrimeOnly,
+    CandidateCap, NoLicenceSearch)}
 
 
 def parse(entries: list, where: str) -> list[Policy]:

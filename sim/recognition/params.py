@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import field_validator, model_validator
 
 from sim.core.groups import GROUP_KEYS
@@ -122,6 +124,60 @@ class CalibrationInputs(Node):
                 for k in GROUP_KEYS}
 
 
+ALGORITHMS = ("vendor_2018", "nist_median", "nist_leading")
+QUALITIES = ("booking", "doorbell", "cctv", "social")
+_Q_DOC = ("a probe of booking-photo quality (frontal, lit) is the reference; doorbell stills are "
+          "wide-angle, often from above and at night; business CCTV is low resolution; social-media "
+          "photos are frontal but posed, filtered and older. No published per-source score shift: "
+          "the ranges span 'no effect' to 'as large as the genuine spread'")
+
+
+class AlgorithmParams(Node):
+    """How the non-default presets differ from the fitted vendor_2018 model.
+
+    Every preset shares the vendor's similarity scale at NIST's operating point (the
+    threshold where white men's FMR is 1e-5), so a threshold means the same white-male FMR
+    in each; they differ in group differentials and in how well they find the mate.
+    """
+
+    leading_differential: float = param(
+        0.6407, unit="exponent on median FMR ratios", ge=0, le=1,
+        source="fitted by sim.recognition.onetomany.fit_leading_differential to NIST FRVT Part 8 draft 2022 "
+               "(worst group FMR / geometric mean ~6x for the best algorithms: the low end of 6x to >300x)",
+        doc="nist_leading: each group's FMR ratio vs white men is the NIST median ratio to this power (0: none, "
+            "1: the median's); the most accurate algorithms show far smaller differentials (NIST bulletin Dec 2019)")
+    leading_fnmr_spread: float = param(
+        0.3, unit="share of median FNMR spread", assumption=(0.0, 1.0), ge=0, le=1,
+        doc="nist_leading: differences of genuine means between groups as a share of the NIST-median ones "
+            "(FNMR ratios 1x-2x across groups for good algorithms, NIST FRVT Part 8 draft 2022)")
+    leading_genuine_shift: float = param(
+        2.4779, unit="logit similarity", ge=0, le=20,
+        source="fitted by sim.recognition.onetomany.fit_leading to NIST 30 Nov 2018 (< 0.2% rank-1 miss, "
+               "12.3M-person gallery; fit aims at 0.15%)",
+        doc="nist_leading: rise of every genuine mean over the NIST-median algorithm's")
+
+
+class ProbeQuality(Node):
+    """Declared effects of a probe's image source on its scores (logit similarity)."""
+
+    genuine_drop: dict[str, float] = param(
+        {"booking": 0.0, "doorbell": 2.0, "cctv": 1.5, "social": 0.8}, unit="logit similarity",
+        assumption=(0.0, 3.0), doc="fall of the genuine score mean for a probe of this source; " + _Q_DOC)
+    impostor_rise: dict[str, float] = param(
+        {"booking": 0.0, "doorbell": 0.2, "cctv": 0.2, "social": 0.1}, unit="logit similarity",
+        assumption=(0.0, 1.0),
+        doc="rise of impostor score means for a probe of this source: a blurred face matches more strangers. "
+            "Kept small (quality costs mostly misses); larger rises also compress group differentials: at 0.6 "
+            "for doorbell stills Black men's wrongful-stop rate falls from ~1.8x to ~1.4x white men's")
+
+    @field_validator("genuine_drop", "impostor_rise")
+    @classmethod
+    def _qualities(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != set(QUALITIES) or any(v < 0 for v in value.values()):
+            raise ValueError(f"give a value >= 0 for exactly {list(QUALITIES)}")
+        return {k: value[k] for k in QUALITIES}
+
+
 class RecognitionParams(Node):
     """One-to-many face search: score distributions per group, threshold, candidate list."""
 
@@ -162,6 +218,14 @@ class RecognitionParams(Node):
             "the best-scoring candidates are kept. At most 1,000: every candidate can become a stop and an "
             "arrest photo, so a threshold near 0 with no cap made each search return the whole gallery "
             "and the run grow without bound")
+    algorithm: Literal["vendor_2018", "nist_median", "nist_leading"] = param(
+        "vendor_2018", unit="preset",
+        doc="score model in use: vendor_2018 (the fit to the ACLU 2018 Congress test: a 2018 commercial "
+            "algorithm in the upper range of NIST's differentials), nist_median (NISTIR 8280 median "
+            "differentials and FNMRs), nist_leading (2018-19 leaders: small differentials, < 0.2% rank-1 miss "
+            "at 12M)")
+    presets: AlgorithmParams = AlgorithmParams()
+    quality: ProbeQuality = ProbeQuality()
     calibration: CalibrationInputs = CalibrationInputs()
 
     @model_validator(mode="after")
@@ -175,3 +239,4 @@ class RecognitionParams(Node):
     @classmethod
     def _groups(cls, value: dict[str, float]) -> dict[str, float]:
         return check_groups(value)
+

@@ -77,10 +77,16 @@ class ScoreModel:
     gen_sd: float
 
     @classmethod
-    def from_params(cls, params: RecognitionParams | None = None) -> ScoreModel:
-        """Build the arrays once from a parameter node (defaults when None)."""
+    def from_params(cls, params: RecognitionParams | None = None, use_preset: bool = True) -> ScoreModel:
+        """Build the arrays once from a parameter node (defaults when None); with
+        ``use_preset`` the means of ``params.algorithm``'s preset replace the stored ones
+        (pass False for means already taken from the preset and then changed, e.g. audited)."""
         if params is None:
             return default_model()
+        if use_preset and params.algorithm != "vendor_2018":
+            from sim.recognition.algorithms import preset  # its inputs import this module
+
+            params = preset(params)
         a = np.array([params.impostor_mean[k] for k in GROUP_KEYS])
         b = np.array([params.genuine_mean[k] for k in GROUP_KEYS])
         mu = impostor_matrix(a, params.cross_race_offset, params.cross_sex_offset)
