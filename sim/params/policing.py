@@ -59,12 +59,13 @@ class Enforcement(Node):
     fr_departments: float = param(0.5, unit="share", ge=0, le=1,
                                   doc="share of city departments that run face searches on footage",
                                   assumption=(0.2, 1.0))
-    other_probes: float = param(0.048, unit="probability", ge=0, le=1,
+    other_probes: float = param(0.072, unit="probability", ge=0, le=1,
                                 doc="share of recorded offences with a face image from other sources (business CCTV, "
                                     "social media) that FR-using departments search, partnered or not",
                                 source="fitted: Washington County > 1,000 searches in 2018 (Willamette Week 2018), aim "
                                        "1,200 / catchment ratio 30 = 40 a year for the baseline city; searches are linear "
-                                       "in this share (doorbell-only 9.5 a year, 19 more per 0.03; 4 seeds, 2018)")
+                                       "in this share (doorbell-only ~5.5 a year, 23 more per 0.048; 4 seeds, 2018; "
+                                       "refitted after the place and offender revisions: 0.048 gave 28.5)")
     usable_face: float = param(0.4, unit="probability", ge=0, le=1,
                                doc="chance footage of an offence shows the offender's face well enough to search",
                                assumption=(0.2, 0.7))
