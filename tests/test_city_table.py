@@ -108,3 +108,16 @@ def test_missing_table_file_exits_2_naming_the_field(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sim.cli", "city", str(f)], capture_output=True, text=True,
                        env=env, cwd=ROOT)
     assert r.returncode == 2 and "city.neighbourhoods" in r.stderr and "nowhere.csv" in r.stderr
+
+
+def test_missing_table_file_is_refused_when_the_scenario_is_loaded(tmp_path):
+    f = tmp_path / "s.toml"
+    f.write_text('extends = "baseline"\n[params.city]\nneighbourhoods = "missing.csv"\n')
+    with pytest.raises(InputError) as e:
+        sim.load(f)  # at load, before any city is built
+    msg = str(e.value)
+    for w in (str(f), "params.city.neighbourhoods", "'missing.csv'", "no such file", "allowed:"):
+        assert w in msg, (w, msg)
+    with pytest.raises(InputError, match="override: field 'params.city.neighbourhoods' = 'gone.csv'"):
+        sim.load("baseline", overrides={"city.neighbourhoods": "gone.csv"})
+    sim.load("city_from_table")  # a shipped table is found

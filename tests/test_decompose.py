@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from sim.experiments.bands import band
 from sim.experiments.decompose import FACTORS, coalitions, decompose, shapley
 from sim.core.errors import InputError
 
@@ -73,15 +74,27 @@ def test_contributions_add_up_to_the_total_in_every_replicate(loud):
     assert t.loc[list(FACTORS), "mean"].sum() == pytest.approx(t.loc["total", "mean"])
 
 
-@pytest.mark.parametrize("factor, why", [
-    ("algorithm", "NISTIR 8280: higher false-match rates for Black men's faces than white men's"),
-    ("gallery", "FBI 2019: Black people are 28.4% of arrests, so of the gallery, vs 13.4% of residents"),
-    ("attention", "over-policing (fitted to the same 28.4%) adds more Black arrestees' photos"),
-])
-def test_each_factor_alone_raises_the_disparity(loud, factor, why):
+def test_algorithm_alone_raises_the_disparity(loud):
+    # NISTIR 8280: higher false-match rates for Black men's faces than white men's.
+    row = loud.table().set_index("key").loc["alone_algorithm"]
+    assert row["low"] > 1.0, f"algorithm alone: {row['mean']:.2f} [{row['low']:.2f}, {row['high']:.2f}]"
+
+
+@pytest.mark.parametrize("factor", ["gallery", "attention"])
+def test_gallery_and_attention_act_together(loud, factor):
+    # Revised model (issue 14): the gallery's group make-up is no longer an input (it was the
+    # FBI's 28.4% Black arrest share); it comes from offending history and from where patrols
+    # are. So each alone is near parity: the gallery real at neutral presence holds offenders,
+    # who are of every group alike (groups.offending_ratio, equal by default); presence real
+    # with a neutral gallery adds arrests whose photos follow the population (neutral.gallery).
+    # Together, over-policing fills the gallery with Black arrestees' photos: the disparity
+    # rises, and the Shapley values share that joint effect between the two (ODD 7.15).
     t = loud.table().set_index("key")
     row = t.loc[f"alone_{factor}"]
-    assert row["low"] > 1.0, f"{factor} alone: {row['mean']:.2f} [{row['low']:.2f}, {row['high']:.2f}] ({why})"
+    assert row["low"] <= 1.0 <= row["high"] or abs(row["mean"] - 1) < 0.05, row
+    both = loud.values[tuple(f in ("gallery", "attention") for f in FACTORS)]
+    assert band(both)["low"] > 1.0, both
+    assert t.loc[factor, "low"] > 0, t.loc[factor]
 
 
 def test_camera_placement_alone_has_no_path_to_wrongful_stops(loud):
@@ -96,7 +109,12 @@ def test_camera_placement_alone_has_no_path_to_wrongful_stops(loud):
 
 def test_scenario_disparity_is_the_all_real_combination(loud):
     t = loud.table().set_index("key")
-    assert t.loc["scenario", "mean"] > t.loc["alone_gallery", "mean"] > 1
+    assert np.allclose(t.loc["scenario", "mean"], loud.full.mean())
+    # Revised model: the gallery alone is near parity (see above); the scenario exceeds every
+    # factor alone and the gallery-with-attention pair, which itself exceeds parity.
+    both = loud.values[tuple(f in ("gallery", "attention") for f in FACTORS)].mean()
+    assert t.loc["scenario", "mean"] > max(both, *(t.loc[f"alone_{f}", "mean"] for f in FACTORS))
+    assert both > 1
 
 
 def test_bad_groups_are_named():

@@ -22,7 +22,8 @@ STREAMS = (
     "partnership",  # departments accepting the vendor's offer
     "free_cameras", # who receives a free camera
     "requests",     # which owners are asked, and whether they grant
-    "gallery",      # who has a booking photo at the start
+    "gallery",      # who has a booking photo at the start; the catchment's arrests
+    "gallery_neutral",  # under neutral.gallery: who the photos later arrests add go to
     "enforcement",  # usable face, review and stop of the offender, arrest, conventional clearance
     "leads",        # face searches and the fate of false candidates
     "patrol",       # patrol stops

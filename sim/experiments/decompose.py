@@ -5,10 +5,21 @@ over the run. Four factors can each be switched to a neutral form (``params.neut
 
 * ``algorithm``: error rates differ by group (NISTIR 8280, ACLU 2018) -> the same rates
   for every pair of groups;
-* ``gallery``: the gallery's starting make-up follows arrest shares (FBI 2019) -> follows
-  the population;
+* ``gallery``: who is enrolled follows offending history and arrests (with
+  ``offenders.history``; else the FBI 2019 arrest shares at the start) -> enrolment follows
+  the population: the starting gallery and every photo later arrests add (the same number
+  of photos, each given to a random resident or, for outsiders, by population share);
 * ``cameras``: where cameras are (segregation x adoption) -> the same coverage everywhere;
-* ``attention``: over-policing and the attention loop -> the same effort everywhere.
+* ``attention``: patrol presence from over-policing, hot spots and the attention loop ->
+  the same presence per resident everywhere, so the same discovery and stops per resident.
+
+With all four neutral, nothing in the model treats the groups differently, so the
+disparity is 1 up to noise. On the revised model the gallery's group make-up is not an
+input: it comes from where patrols are (stops and discovered offences become arrests, and
+arrests photos), so gallery and attention act mostly together: each alone is near parity
+(the gallery real at neutral presence holds offenders, who are of every group alike by
+default; presence real with a neutral gallery adds arrests whose photos follow the
+population), and their joint effect is shared between them by the Shapley values.
 
 Every one of the 2^4 combinations runs with the same replicate seeds (paired: common
 random numbers), giving the disparity v(S) with the factors in S real and the rest

@@ -104,11 +104,24 @@ class Gallery:
     enrolled: np.ndarray        # (n,) bool, resident has a photo
     enrolled_by_group: np.ndarray  # (G,) residents with a photo (people, not photos)
     limit: float = np.inf         # most photos kept (gallery.max_photos_per_person x people in the catchment)
+    neutral: tuple | None = None  # (group of each resident, population shares, rng) under ``neutral.gallery``
 
     def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None) -> None:
         """Booking photos for arrested residents (rows) and outsiders (counts by group);
-        past ``limit``, older photos are purged (see :meth:`purge`)."""
+        past ``limit``, older photos are purged (see :meth:`purge`).
+
+        Under ``neutral.gallery`` (``self.neutral`` set) the same number of photos is added in
+        the population's make-up: each resident's photo enrols a resident drawn at random from
+        the whole city, outsiders' photos are spread over groups by population share (on the
+        gallery's own neutral stream, so the run's other streams stay paired)."""
         G = len(self.photos)
+        if self.neutral is not None:
+            group_of, shares, rng = self.neutral
+            if len(residents):
+                residents = rng.integers(0, len(group_of), len(residents))
+                groups = group_of[residents]
+            if outsiders_by_group is not None:
+                outsiders_by_group = rng.multinomial(int(np.sum(outsiders_by_group)), shares)
         if len(residents):
             fresh = ~self.enrolled[residents]  # first photo of these people (count each once)
             _, first = np.unique(residents[fresh], return_index=True)
@@ -133,10 +146,18 @@ class Gallery:
         self.resident_photos = np.minimum(np.floor(self.resident_photos * keep).astype(np.int64), self.photos)
 
 
-def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np.random.Generator) -> Gallery:
+def photo_limit(p: Params, n: int) -> float:
+    """Most photos the gallery keeps: ``gallery.max_photos_per_person`` per person of the
+    catchment and the city (the runaway guard of :meth:`Gallery.purge`)."""
+    return p.gallery.max_photos_per_person * (p.gallery.catchment_ratio * n + n)
+
+
+def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np.random.Generator,
+                    neutral_rng: np.random.Generator | None = None) -> Gallery:
     """Residents with a booking photo: overall ``gallery.resident_share``, by group in
     proportion to the arrest make-up (FBI CIUS 2019, via the recognition inputs); outside
-    photos with the same make-up. With ``neutral.gallery`` both follow the population."""
+    photos with the same make-up. With ``neutral.gallery`` both follow the population, and so
+    do the photos later arrests add (``neutral_rng`` draws them; see :meth:`Gallery.add`)."""
     G = len(keys)
     pop = np.bincount(group, minlength=G) / len(group)
     make_up = (pop.copy() if p.neutral.gallery else
@@ -147,8 +168,9 @@ def initial_gallery(group: np.ndarray, keys: tuple[str, ...], p: Params, rng: np
     resident = np.bincount(group[enrolled], minlength=G)
     catchment = p.gallery.catchment_ratio * len(group)  # people policed like the city, outside it
     outside = np.round(make_up / make_up.sum() * p.gallery.photos_per_catchment_person * catchment).astype(np.int64)
-    limit = p.gallery.max_photos_per_person * (catchment + len(group))
-    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64), limit)
+    neutral = (group, pop, neutral_rng) if p.neutral.gallery and neutral_rng is not None else None
+    return Gallery(resident + outside, resident.astype(np.int64), enrolled, resident.astype(np.int64),
+                   photo_limit(p, len(group)), neutral)
 
 
 def pick_enrolled(group_of_pick: np.ndarray, by_group: np.ndarray, group_start: np.ndarray,

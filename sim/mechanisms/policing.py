@@ -43,7 +43,8 @@ class Policing:
         self.scores = enforcement.score_model(m.group_keys, p, m.group_size / len(c.group))
         self.emotion_rate = enforcement.emotion_rates(m.group_keys, p.model_copy(
             update={"emotion": p.emotion.model_copy(update={"enabled": True})}))  # used where the law runs it
-        self.gallery = enforcement.initial_gallery(c.group, m.group_keys, p, self.rng_gallery)
+        self.gallery = enforcement.initial_gallery(c.group, m.group_keys, p, self.rng_gallery,
+                                                   stream(seed, "gallery_neutral"))
         self.by_group = np.argsort(c.group, kind="stable")
         self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
         self.counts = enforcement.DayCounts(G)
@@ -87,8 +88,8 @@ class Policing:
         catchment = p.gallery.catchment_ratio * len(c.group)  # people policed like the city, outside it
         outside = np.round(make_up / max(make_up.sum(), 1e-300) * p.gallery.photos_per_catchment_person
                            * catchment).astype(np.int64)
-        limit = p.gallery.max_photos_per_person * (catchment + len(c.group))  # the runaway guard, as in initial_gallery
-        return enforcement.Gallery(resident + outside, resident.copy(), enrolled, resident.copy(), limit)
+        return enforcement.Gallery(resident + outside, resident.copy(), enrolled, resident.copy(),
+                                   enforcement.photo_limit(p, len(c.group)))
 
     def clear_chance(self, kind: np.ndarray, footage: np.ndarray) -> np.ndarray:
         """Chance conventional investigation clears a recorded offence of each ``kind``; higher

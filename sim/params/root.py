@@ -38,14 +38,17 @@ class Neutral(Node):
                             doc="every probe/candidate pair of groups has the same error rates (FMR kept at its "
                                 "make-up-weighted mean, genuine scores at their mean)")
     gallery: bool = param(False, unit="bool",
-                          doc="the gallery's starting make-up (outside photos, residents' earlier records) follows "
-                              "the population, not arrest shares; later arrests still add photos")
+                          doc="enrolment follows the population: the starting gallery (residents' earlier records "
+                              "at random within the city, outside photos by population share; no offending "
+                              "history) and every photo later arrests add (the same number, each resident's photo "
+                              "enrolling a random resident, outsiders' photos spread by population share)")
     cameras: bool = param(False, unit="bool",
                           doc="cameras capture offences with the city's mean coverage everywhere (no placement by "
                               "segregation x adoption); the camera count is unchanged")
     attention: bool = param(False, unit="bool",
-                            doc="policing effort and patrol attention are the same per resident everywhere (no "
-                                "over-policing, no attention loop)")
+                            doc="patrol presence, and so discovery of unreported offences and discretionary stops, "
+                                "is the same per resident everywhere (no over-policing preference, no hot-spot "
+                                "focus, no attention loop)")
 
 
 class Params(Node):

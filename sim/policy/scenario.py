@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from sim.core.errors import InputError
 from sim.params import Params
 from sim.core.paramtree import allowed
+from sim.world import table
 
 def _scenario_dir() -> Path:
     """Shipped scenarios: package data in an installed wheel (``sim/scenarios``), the
@@ -189,10 +190,12 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
                                  "naming a policy (see `survsim scenarios` and README)")
         policies += data.get("policies", [])
         validated = validate(params, str(file))
+        check_table(validated, str(file))
     if overrides:
         for dotted, value in overrides.items():
             params = merge(params, _nest(dotted, value))
         validated = validate(params, "override", flags=FLAGS)
+        check_table(validated, "override")
     from sim.policy.policies import parse  # policies import the model's types only for checking
 
     for i, pol in enumerate(parse(policies, str(path))):
@@ -209,6 +212,20 @@ def load(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> S
         policies=tuple({**pol.model_dump(mode="json"), "legal_reference": pol.citation()}
                        for pol in parse(policies, str(path))),
     )
+
+
+def check_table(params: Params, where: str) -> None:
+    """A city table the scenario names must exist when the scenario is loaded, not only when
+    a run builds the city (where it is looked up: :func:`sim.world.table.resolve`)."""
+    name = params.city.neighbourhoods
+    if not name:
+        return
+    try:
+        table.resolve(name, SCENARIO_DIR)
+    except InputError:
+        raise InputError(f"{where}: field 'params.city.neighbourhoods' = {name!r}: no such file; allowed: \"\" "
+                         f"(the grid city) or a CSV table's path, absolute, relative to the working directory, "
+                         f"or a file among the shipped scenarios ({SCENARIO_DIR})") from None
 
 
 def _nest(dotted: str, value: Any) -> dict:
