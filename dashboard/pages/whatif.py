@@ -17,6 +17,20 @@ def c(name: str) -> str:
     return ids.control("whatif", name)
 
 
+def threshold_field(value: float) -> html.Div:
+    """The threshold slider. Its value is written in the label (kept current while dragging by
+    a clientside callback, dashboard.callbacks.whatif), not in a floating box over the label."""
+    return html.Div([
+        html.Label(["Similarity threshold of face searches: ",
+                    html.Output(f"{value:.2f}", id=c("threshold-value"), className="slider-value")],
+                   htmlFor=c("threshold"), className="field-label"),
+        html.Div(dcc.Slider(id=c("threshold"), min=0.5, max=0.99, step=0.01, value=value, updatemode="mouseup",
+                            marks={0.5: "0.50", 0.8: "0.80 vendor default", 0.99: "0.99"},
+                            tooltip={"always_visible": False, "placement": "bottom"},
+                            allow_direct_input=False), className="slider-pad"),
+    ], className="field")
+
+
 def layout(view: WhatIfView) -> html.Div:
     sidebar = html.Aside([
         html.H1(TITLE),
@@ -38,10 +52,7 @@ def layout(view: WhatIfView) -> html.Div:
         ),
         section(
             "Police practice (from day 0)",
-            field("Similarity threshold of face searches", html.Div(dcc.Slider(
-                id=c("threshold"), min=0.5, max=0.99, step=0.01, value=view.threshold,
-                marks={0.5: "0.50", 0.8: "0.80 vendor default", 0.99: "0.99"}, updatemode="mouseup",
-                tooltip={"placement": "top", "always_visible": True}), className="slider-pad")),
+            threshold_field(view.threshold),
             switch(c("review"), "Human review of candidates", view.review),
         ),
         size_controls("whatif", view),
