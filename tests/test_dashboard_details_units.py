@@ -3,8 +3,13 @@ view of rare events, the educator's loop switches, the What-if's search mode."""
 
 from __future__ import annotations
 
+import types
+
+import numpy as np
+import pandas as pd
 from dash.development.base_component import Component
 
+from dashboard import charts, rolling, urlstate
 from dashboard.callbacks import calibration
 
 
@@ -37,4 +42,41 @@ def test_calibration_names_groups_in_words_and_promises_no_time():
     status, table, stop = calibration.view({"status": "running", "started": 0.0})
     words = text(status)
     assert table is None and not stop
-    assert "about 20 s" not in words and "runs the shipped baseline" in words and "Running for" in words
+    assert "about 20 s" not in words and "runs the shipped baseline" in words and "Working for" in words and "so far" in words
+
+
+def daily_counts(rate: float, days: int = 730, replicates: int = 4, scenarios=("baseline", "reform")):
+    """A tidy frame of Poisson daily counts (the shape of a run's time series)."""
+    rng = np.random.default_rng(3)
+    rows = [{"scenario": sc, "replicate": r, "seed": 100 + r, "day": d, "metric": "wrongful_stops", "group": "",
+             "value": 0.0 if d == 0 else float(rng.poisson(rate))}
+            for sc in scenarios for r in range(replicates) for d in range(days + 1)]
+    return pd.DataFrame(rows)
+
+
+META = {"baseline": "baseline", "replicates": 4, "seed": 1, "replicate_seeds": [100, 101, 102, 103],
+        "version": "0.1.0", "scenarios": [{"name": "baseline"}, {"name": "reform"}]}
+
+
+def test_rolling_sums_of_rare_events_use_a_window_that_holds_them():
+    """Wrongful stops a few times a year: the rolling view sums over 12 months (not a 0/1
+    barcode of 30-day sums) and the chart says so; common events keep 30 days."""
+    fig = rolling.rolling_figure(daily_counts(0.03), "wrongful_stops", META)
+    assert fig.layout.meta["window_days"] == 365
+    assert "12 months" in fig.layout.yaxis.title.text and "12 months" in fig.layout.title.subtitle.text
+    words = " ".join(a.text for a in fig.layout.annotations if a.name == "caption").replace("<br>", " ")
+    assert "count over the previous 12 months (365 days)" in words and "mostly 0s and 1s" in words
+    median = next(t for t in fig.data if t.meta["role"] == "median" and t.meta["scenario"] == "baseline")
+    shown = pd.Series(median.y).dropna()
+    assert len(shown) > 300 and shown.min() >= 3, "each point is a count worth reading, not 0 or 1"
+    common = rolling.rolling_figure(daily_counts(2.0), "wrongful_stops", META)
+    assert common.layout.meta["window_days"] == 30 and "30 days" in common.layout.yaxis.title.text
+    short = rolling.rolling_figure(daily_counts(0.03, days=90), "wrongful_stops", META)
+    assert short.layout.meta["window_days"] == 30, "a window never takes more than half a short run"
+
+
+def test_the_rolling_choice_on_a_results_page_draws_the_fitted_window():
+    bundle = types.SimpleNamespace(meta=META, frame=lambda *m: daily_counts(0.03), scenarios=["baseline", "reform"])
+    view = urlstate.CompareView(flow="rolling", metric="wrongful_stops")
+    fig = charts._figure(bundle, view, "timeseries")
+    assert fig.layout.meta["window_days"] == 365
