@@ -80,3 +80,40 @@ def test_the_rolling_choice_on_a_results_page_draws_the_fitted_window():
     view = urlstate.CompareView(flow="rolling", metric="wrongful_stops")
     fig = charts._figure(bundle, view, "timeseries")
     assert fig.layout.meta["window_days"] == 365
+
+
+def test_every_loop_of_the_model_gets_a_switch_with_words(monkeypatch):
+    """The switches come from the model's Loops parameters: today's four with their plain
+    words, and a loop the model gains (loops.trust) at once, worded from its description."""
+    from dashboard import educator
+    from dashboard.pages import educator as page
+    from sim.core.paramtree import param
+    from sim.params.root import Loops
+
+    def switch_labels():
+        tree = page.layout(urlstate.EducatorView())
+        found = []
+
+        def walk(node):
+            if getattr(node, "id", None) == "educator-loops":
+                found.extend(node.options)
+            for child in (node.children if isinstance(getattr(node, "children", None), list)
+                          else [getattr(node, "children", None)]):
+                if isinstance(child, Component):
+                    walk(child)
+        walk(tree)
+        return {o["value"]: o["label"] for o in found}, text(tree)
+
+    labels, _ = switch_labels()
+    assert labels == {"fear": "Fear loop", "credit": "Free-camera loop", "gallery": "Gallery loop",
+                      "attention": "Attention loop"}
+    assert list(labels) == list(Loops.model_fields)
+
+    class LoopsWithTrust(Loops):
+        trust: bool = param(True, unit="bool", doc="trust loop: stops lower trust in police, so fewer crimes are "
+                                                   "reported")
+
+    monkeypatch.setattr(educator, "Loops", LoopsWithTrust)
+    labels, shown = switch_labels()
+    assert labels["trust"] == "Trust loop" and len(labels) == 5
+    assert "Stops lower trust in police, so fewer crimes are reported." in shown
