@@ -117,3 +117,35 @@ def test_every_loop_of_the_model_gets_a_switch_with_words(monkeypatch):
     labels, shown = switch_labels()
     assert labels["trust"] == "Trust loop" and len(labels) == 5
     assert "Stops lower trust in police, so fewer crimes are reported." in shown
+
+
+def test_search_mode_is_a_whatif_setting_in_the_url_the_model_and_the_captions(tmp_path):
+    from dashboard import whatif
+    from dashboard.callbacks.results import control_values, fields
+    from dashboard.data import Data, new_session
+
+    view, msgs = urlstate.decode("whatif", "?search=top_k&days=60&residents=1000&replicates=2&start=30")
+    assert view.search == "top_k" and msgs == []
+    assert "search=top_k" in urlstate.encode(view)
+    assert urlstate.decode("whatif", "?search=top5")[1] == ["search = 'top5': not one of the choices; "
+                                                            "using 'threshold'."]
+    assert urlstate.WhatIfView().search == "threshold", "the model's default: all candidates above the threshold"
+    assert urlstate.SEARCH_MODES == {"threshold": "all candidates above the threshold",
+                                     "top_k": "the top 5 candidates"}
+    assert control_values("whatif", view)[fields("whatif").index("search")] == "top_k"
+    base, what_if = whatif.build(view)
+    assert what_if.params.enforcement.top_k_mode and not base.params.enforcement.top_k_mode
+    assert "'enforcement.top_k_mode': True" in __import__("dashboard.snippets").snippets.whatif_code(view)
+    data = Data(tmp_path, workers=1)
+    try:
+        sid = new_session()
+        job = data.jobs.wait(sid, data.request(sid, "whatif", view), timeout=300)
+        assert job.status == "done", job.error
+        fig = charts.figure(job.result, view, "timeseries")
+        caption = " ".join(a.text for a in fig.layout.annotations if a.name == "caption").replace("<br>", " ")
+        assert "searches return the top 5 candidates" in caption
+        csv = charts.figure_csv(fig, job.result, view)
+        assert "searches return the top 5 candidates" in "\n".join(x for x in csv.splitlines() if x.startswith("#"))
+        assert "searches return the top 5 candidates" in charts.summary_csv(job.result, view)
+    finally:
+        data.close()

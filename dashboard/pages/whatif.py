@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.urlstate import as_dict
 from dashboard.pages.common import settings_toggle, chart_controls, field, number, results_panel, section, size_controls, switch
-from dashboard.urlstate import FR_LAWS, WhatIfView
+from dashboard.urlstate import FR_LAWS, SEARCH_MODES, WhatIfView
 
 PATH = "/whatif"
 TITLE = "What-if"
@@ -52,6 +52,10 @@ def layout(view: WhatIfView) -> html.Div:
         ),
         section(
             "Police practice (from day 0)",
+            field("Search returns", dcc.RadioItems(
+                id=c("search"), value=view.search, className="radio stacked",
+                options=[{"label": text, "value": key} for key, text in SEARCH_MODES.items()]),
+                hint="The top-candidates search ignores the threshold: it always returns that many people."),
             threshold_field(view.threshold),
             switch(c("review"), "Human review of candidates", view.review),
         ),
