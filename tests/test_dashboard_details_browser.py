@@ -104,6 +104,12 @@ def test_funnel_reads_on_a_phone(browser, served):
     right = out["width"][2]
     assert all(b[2] <= right + 1 for b in boxes), "text runs off the chart"
     shot(browser, "funnel_390x844")
+    for kind in ("timeseries", "difference", "disparity", "funnel"):  # every chart: no text cut off at the right
+        cut = js(browser, f"const g = document.querySelector('#compare-graph-{kind}');"
+                          " const right = g.querySelector('.main-svg').getBoundingClientRect().right;"
+                          " return [...g.querySelectorAll('.gtitle, .annotation, .legend')]"
+                          ".filter(e => e.getBoundingClientRect().right > right + 1).map(e => e.textContent.slice(0, 40));")
+        assert cut == [], f"{kind}: text runs past the chart's right edge on a phone: {cut}"
 
 
 def test_apply_stays_on_screen_on_a_phone_and_says_the_link_reproduces_the_view(browser, served):
@@ -126,3 +132,22 @@ def test_apply_stays_on_screen_on_a_phone_and_says_the_link_reproduces_the_view(
     browser.wait_for_text_to_equal("#whatif-pending", APPLIED, timeout=30)
     assert "link reproduces this view" in APPLIED
     browser.wait_for_text_to_equal("#whatif-status", "Results ready.", timeout=TIMEOUT)
+
+
+def test_search_mode_control_runs_on_apply_and_shows_in_the_link_and_caption(browser, served):
+    viewport(browser, DESKTOP)
+    browser.driver.get(served.url + f"/whatif?{SMALL}&start=20")
+    loaded(browser, "whatif")
+    choice = browser.find_element("#whatif-search input[value='top_k']")
+    assert "the top 5 candidates" in browser.find_element("#whatif-search").text
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", choice)
+    choice.click()
+    browser.find_element("#whatif-apply").click()
+    until(lambda: "search=top_k" in browser.driver.current_url, "the search mode is not in the address", 30)
+    browser.wait_for_text_to_equal("#whatif-status", "Results ready.", timeout=TIMEOUT)
+    until(lambda: "the top 5 candidates" in browser.find_element("#whatif-graph-timeseries").text,
+          "the chart's caption does not name the search mode", 30)
+    assert "search=top_k" in browser.find_element("#whatif-link").get_attribute("value")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})",
+                                  browser.find_element("#whatif-search"))
+    shot(browser, "whatif_search_1440x900")
