@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("selenium")
-from test_dashboard_ux_browser import (DESKTOP, PHONE, SHOTS, SMALL, TIMEOUT, browser, js, loaded,  # noqa: E402,F401
-                                       served, until, viewport)
+import test_dashboard_ux_browser as ux  # noqa: E402
+from test_dashboard_ux_browser import DESKTOP, PHONE, SHOTS, SMALL, TIMEOUT, js, loaded, until, viewport  # noqa: E402
 
 from dashboard.callbacks.results import APPLIED  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+browser, served = ux.browser, ux.served   # that module's fixtures (one server, one Chromium per module)
 
 
 def shot(browser, name: str) -> None:
@@ -108,7 +109,8 @@ def test_funnel_reads_on_a_phone(browser, served):
         cut = js(browser, f"const g = document.querySelector('#compare-graph-{kind}');"
                           " const right = g.querySelector('.main-svg').getBoundingClientRect().right;"
                           " return [...g.querySelectorAll('.gtitle, .annotation, .legend')]"
-                          ".filter(e => e.getBoundingClientRect().right > right + 1).map(e => e.textContent.slice(0, 40));")
+                          ".filter(e => e.getBoundingClientRect().right > right + 1)"
+                          ".map(e => e.textContent.slice(0, 40));")
         assert cut == [], f"{kind}: text runs past the chart's right edge on a phone: {cut}"
 
 

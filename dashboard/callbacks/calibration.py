@@ -46,7 +46,8 @@ def view(state: dict[str, Any]) -> tuple[Any, Any, bool]:
     if state["status"] == "error":
         return f"Could not compute the targets: {state['error']}", None, True
     waited = time.monotonic() - state.get("started", time.monotonic())
-    return (html.Span([html.Progress(className="progress indeterminate"), f" {COMPUTING} Working for {waited:.0f} s so far."]),
+    return (html.Span([html.Progress(className="progress indeterminate"),
+                       f" {COMPUTING} Working for {waited:.0f} s so far."]),
             None, False)
 
 
