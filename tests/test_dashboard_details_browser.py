@@ -144,6 +144,8 @@ def test_search_mode_control_runs_on_apply_and_shows_in_the_link_and_caption(bro
     assert "the top 5 candidates" in browser.find_element("#whatif-search").text
     browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", choice)
     choice.click()
+    until(lambda: "not used: the search returns the top 5 candidates" in
+          browser.find_element("label[for='whatif-threshold']").text, "the threshold does not say it is unused", 10)
     browser.find_element("#whatif-apply").click()
     until(lambda: "search=top_k" in browser.driver.current_url, "the search mode is not in the address", 30)
     browser.wait_for_text_to_equal("#whatif-status", "Results ready.", timeout=TIMEOUT)

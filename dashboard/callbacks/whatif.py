@@ -7,15 +7,23 @@ from dash import Input, Output
 
 from dashboard import ids
 from dashboard.data import Data
+from dashboard.urlstate import SEARCH_MODES
+
+NOT_USED = f" (not used: the search returns {SEARCH_MODES['top_k']})"
 
 
 def register(app: dash.Dash, data: Data) -> None:
-    # The threshold's value, written in the slider's label while it is dragged (in the
-    # browser: no round trip to the server).
+    # The threshold's value, written in the slider's label while it is dragged, and whether
+    # the chosen search mode uses it; in the browser (no round trip to the server). A top-k
+    # search ignores the threshold, so the slider is then greyed out and says so.
     app.clientside_callback(
-        """function (drag, value) {
+        """function (drag, value, search) {
             var v = (drag === undefined || drag === null) ? value : drag;
-            return (v === undefined || v === null) ? "" : Number(v).toFixed(2);
-        }""",
+            var text = (v === undefined || v === null) ? "" : Number(v).toFixed(2);
+            var off = search === "top_k";
+            return [text + (off ? %s : ""), off];
+        }""" % repr(NOT_USED).replace("'", '"'),
         Output(ids.control("whatif", "threshold-value"), "children"),
-        Input(ids.control("whatif", "threshold"), "drag_value"), Input(ids.control("whatif", "threshold"), "value"))
+        Output(ids.control("whatif", "threshold"), "disabled"),
+        Input(ids.control("whatif", "threshold"), "drag_value"), Input(ids.control("whatif", "threshold"), "value"),
+        Input(ids.control("whatif", "search"), "value"))

@@ -55,7 +55,8 @@ def layout(view: WhatIfView) -> html.Div:
             field("Search returns", dcc.RadioItems(
                 id=c("search"), value=view.search, className="radio stacked",
                 options=[{"label": text, "value": key} for key, text in SEARCH_MODES.items()]),
-                hint="The top-candidates search ignores the threshold: it always returns that many people."),
+                hint=f"A search for {SEARCH_MODES['top_k']} ignores the threshold: it always returns that many "
+                     "people, however little they look like the suspect."),
             threshold_field(view.threshold),
             switch(c("review"), "Human review of candidates", view.review),
         ),
