@@ -35,6 +35,7 @@ from sim.experiments.decompose import FACTORS, LABELS as FACTOR_LABELS
 from sim.core.groups import label as group_label
 from sim.core.metrics import BY_NAME
 from sim.experiments.sensitivity import COLUMNS, METHODS, chart as sensitivity_chart
+from sim.policy.scenario import SWEEP_DIR
 
 KINDS = {"frontier": "Frontier", "decomposition": "Decomposition", "sensitivity": "Sensitivity"}
 DEFAULT_RESULTS = Path("results")          # where the CLI writes by default
@@ -44,7 +45,7 @@ EXAMPLES = (("A benefit-harm frontier (clearances vs wrongful stops and arrests,
             ("What drives a wrongful-stop disparity (Shapley decomposition over four factors)",
              "survsim decompose baseline --groups black_m white_m", "decompose"),
             ("Which assumptions move which outputs (Sobol' or Morris)",
-             "survsim sensitivity scenarios/sweeps/assumptions_sobol.toml", "sensitivity"))
+             "survsim sensitivity assumptions_sobol", "sensitivity"))  # a shipped spec, found from any folder
 FRONTIER_COLUMNS = (("clearances_gained", "Clearances gained"), ("fr_searches", "Face searches"),
                     ("wrongful_stops_caused", "Wrongful stops caused"),
                     ("wrongful_arrests_caused", "Wrongful arrests caused"))
@@ -240,8 +241,8 @@ def command(a: Analysis) -> str:
     """The command that makes this analysis again (same settings, same folder)."""
     m = a.meta
     if a.kind == "sensitivity":
-        spec = m.get("spec_path") or _guess_spec(m.get("name"))
-        return shlex.join(["survsim", "sensitivity", str(spec), "--method", a.method, "--out", str(a.folder)])
+        spec = shown_spec(m.get("spec_path"), m.get("name"))
+        return shlex.join(["survsim", "sensitivity", spec, "--method", a.method, "--out", str(a.folder.resolve())])
     size = ["--replicates", str(m.get("replicates", "?")), "--seed", str(m.get("seed", 1)),
             "--residents", str(m.get("residents", "?")), "--days", str(m.get("days", "?"))]
     if a.kind == "frontier":
@@ -250,7 +251,7 @@ def command(a: Analysis) -> str:
     else:
         groups = (list(m.get("groups") or []) + ["?", "?"])[:2]
         args = ["survsim", "decompose", str(m.get("scenario", "baseline")), "--groups", *groups]
-    cmd = shlex.join([*args, *size, "--out", str(a.folder)])
+    cmd = shlex.join([*args, *size, "--out", str(a.folder.resolve())])
     if m.get("overrides"):
         sets = ", ".join(f"{k} = {v}" for k, v in m["overrides"].items())
         cmd += (f"\n# This analysis also set {sets}, which the command line cannot: add them to a scenario file "
@@ -265,7 +266,7 @@ def make_commands(results: Path | None) -> list[tuple[str, str]]:
         if results is not None and Path(results).resolve() != DEFAULT_RESULTS.resolve():
             name = {"frontier": "baseline-threshold", "decompose": "baseline-black_m-white_m",
                     "sensitivity": "assumptions_sobol"}[sub]
-            cmd += " " + shlex.join(["--out", str(Path(results) / sub / name)])
+            cmd += " " + shlex.join(["--out", str(Path(results).resolve() / sub / name)])
         out.append((what, cmd))
     return out
 
@@ -331,6 +332,15 @@ def _confidence(meta: dict[str, Any]) -> str:
         return "90%"
 
 
-def _guess_spec(name: Any) -> str:
-    shipped = Path("scenarios/sweeps") / f"{name}.toml"
-    return str(shipped) if name and shipped.is_file() else f"<the spec of {name}>.toml"
+def shown_spec(spec_path: Any, name: Any) -> str:
+    """The spec argument of a shown ``survsim sensitivity`` command, valid from any folder: a
+    shipped spec by its name (the CLI finds it in the package), another file by its full path."""
+    path = Path(str(spec_path)) if spec_path else None
+    if path is not None and path.is_file():
+        if path.resolve().parent == SWEEP_DIR.resolve():
+            return path.stem
+        return str(path.resolve())
+    stem = path.stem if path is not None else str(name or "")
+    if stem and (SWEEP_DIR / f"{stem}.toml").is_file():
+        return stem
+    return str(path) if path is not None else f"<the spec of {name}>.toml"

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import whatif
+from dashboard import rolling, whatif
 from dashboard.data import Bundle
 from dashboard.livefigures import placeholder
 from dashboard.urlstate import WhatIfView
@@ -54,7 +54,9 @@ def _figure(bundle: Bundle, view: Any, kind: str) -> go.Figure:
     """One chart of the view; a problem (e.g. nothing to compare) becomes a message figure."""
     meta = chart_meta(bundle, view)
     try:
-        if kind == "timeseries":
+        if kind == "timeseries" and view.flow == "rolling" and BY_NAME[view.metric].flow:
+            fig = rolling.rolling_figure(bundle.frame(view.metric), view.metric, meta, view.group)
+        elif kind == "timeseries":
             fig = figures.timeseries(bundle.frame(view.metric), view.metric, meta, view.group, flow=view.flow)
         elif kind == "difference":
             if len(bundle.scenarios) < 2:

@@ -26,15 +26,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.model import SurveillanceModel
+from sim.params.root import Loops
 from sim.policy.scenario import load
 
 PRESET = "educator"
 DAYS = 730                      # the preset's year, and one more to watch loops being cut
 WINDOW = 30                     # days of stops drawn on the map
-LOOPS = ("fear", "credit", "gallery", "attention")
 MAX_SESSIONS = 40               # live models kept; the least recently used goes first
 IDLE_SECONDS = 2 * 3600
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def loop_fields(node: type | None = None) -> dict[str, str]:
+    """The model's feedback-loop switches: every on/off field of its ``loops`` parameter
+    node (default :class:`sim.params.root.Loops`), with the field's description, so a loop
+    added to the model gets a switch here."""
+    fields = (node or Loops).model_fields
+    return {k: f.description or k for k, f in fields.items() if f.annotation is bool}
 
 
 @dataclass
@@ -125,13 +133,14 @@ class EducatorSession:
         }
 
     def loops(self) -> dict[str, bool]:
-        return {k: bool(getattr(self.model.p.loops, k)) for k in LOOPS}
+        """Each loop of this model's parameters: on or off."""
+        return {k: bool(getattr(self.model.p.loops, k)) for k in loop_fields(type(self.model.p.loops))}
 
     def set_loops(self, wanted: dict[str, bool]) -> list[str]:
         """Switch loops to ``wanted`` from the next day; return what changed, for the log."""
         m = self.model
         now = self.loops()
-        change = {k: bool(v) for k, v in wanted.items() if k in LOOPS and bool(v) != now[k]}
+        change = {k: bool(v) for k, v in wanted.items() if k in now and bool(v) != now[k]}
         if not change:
             return []
         m.p = m.p.model_copy(update={"loops": m.p.loops.model_copy(update=change)})

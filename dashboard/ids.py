@@ -14,6 +14,7 @@ SESSION = "session"
 PAGE = "page-content"
 URL_MESSAGES = "url-messages"
 NAV = "nav"
+VIEWPORT = "viewport"   # dcc.Store: the browser window's width in px (charts get a phone layout below 600)
 
 # calibration page
 CALIBRATION_TABLE = "calibration-table"

@@ -31,6 +31,7 @@ from sim.experiments.compare import DEFAULT_SCENARIOS
 from sim.core.groups import GROUP_KEYS
 from sim.core.metrics import BY_NAME
 from sim.output.style import scenario_label
+from sim.params import Params
 from sim.policy.scenario import shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
@@ -39,6 +40,9 @@ EXCLUDED = ("educator",)  # presets with other groups cannot share charts with c
 FR_LAWS = {"none": "No federal law (status quo)", "moratorium": "Moratorium (ban on police searches)",
            "regulation": "Regulation (99% threshold, review, no arrest on a match alone, bias audit)"}
 FLOWS = ("cumulative", "rolling")
+TOP_K = Params().recognition.top_k   # candidates a top-k search returns (the model's default, 5)
+SEARCH_MODES = {"threshold": "all candidates above the threshold",   # enforcement.top_k_mode off
+                "top_k": f"the top {TOP_K} candidates"}                # on (the threshold is not used)
 
 
 @functools.lru_cache(maxsize=64)
@@ -190,6 +194,7 @@ class WhatIfView:
     fr_law: str = spec(_choice(tuple(FR_LAWS)), "none")
     threshold: float = spec(_float(0.5, 0.99), 0.80)
     review: bool = spec(_bool, True)
+    search: str = spec(_choice(tuple(SEARCH_MODES)), "threshold")
     credit: bool = spec(_bool, True)
     consent: bool = spec(_bool, False)
     emotion: bool = spec(_bool, False)

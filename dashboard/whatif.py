@@ -19,7 +19,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from dashboard.urlstate import FR_LAWS, WhatIfView
+from dashboard.urlstate import FR_LAWS, SEARCH_MODES, WhatIfView
 from sim.policy.policies import parse
 from sim.output.style import START_DATE
 from sim.policy.scenario import Scenario, load
@@ -35,7 +35,8 @@ def size(view: WhatIfView) -> dict[str, Any]:
 
 def practice(view: WhatIfView) -> dict[str, Any]:
     """Parameter levers, in force from day 0."""
-    return {"recognition.threshold": view.threshold, "enforcement.review": view.review}
+    return {"recognition.threshold": view.threshold, "enforcement.review": view.review,
+            "enforcement.top_k_mode": view.search == "top_k"}
 
 
 def policy_entries(view: WhatIfView) -> list[dict[str, Any]]:
@@ -70,8 +71,16 @@ def describe(view: WhatIfView) -> str:
     if view.emotion:
         laws.append("emotion screening")
     when = f"from day {view.start}: " + ", ".join(laws) if laws else "no new laws"
-    return (f"What-if ({when}); searches at threshold {view.threshold:.2f}, "
+    return (f"What-if ({when}); {search_words(view)}, "
             f"human review {'on' if view.review else 'off'} from day 0.")
+
+
+def search_words(view: WhatIfView) -> str:
+    """How face searches pick candidates, in words (the threshold named in both modes)."""
+    if view.search == "top_k":
+        return (f"searches return {SEARCH_MODES['top_k']} (similarity threshold {view.threshold:.2f} "
+                "not used)")
+    return f"searches return {SEARCH_MODES['threshold']} (similarity threshold {view.threshold:.2f})"
 
 
 def settings(view: WhatIfView) -> str:
@@ -83,7 +92,7 @@ def settings(view: WhatIfView) -> str:
             "emotion screening " + ("on" if view.emotion else "off")]
     when = START_DATE + dt.timedelta(days=view.start)
     return (f"What-if settings: laws from day {view.start} ({when.day} {when:%b %Y}): {'; '.join(laws)}. Police practice from day 0: "
-            f"similarity threshold {view.threshold:.2f}, human review {'on' if view.review else 'off'}. "
+            f"{search_words(view)}, human review {'on' if view.review else 'off'}. "
             f"City size {view.residents:,} residents, {view.days:,} days, {view.replicates} replicates, "
             f"seed {view.seed}.")
 

@@ -117,7 +117,7 @@ def test_each_analysis_shows_chart_numbers_facts_and_command(results, kind):
     else:
         assert head == ["Output", "Parameter", "S1", "S1_conf", "ST", "ST_conf"] and len(rows) == 2
         assert (facts["Residents"], facts["Days"], facts["Samples"]) == ("10,000", "1,095", "32")
-        assert cmd.startswith("survsim sensitivity scenarios/sweeps/assumptions_sobol.toml --method sobol --out ")
+        assert cmd.startswith("survsim sensitivity assumptions_sobol --method sobol --out ")
         assert "stops" in fig.layout.annotations[0].text.lower(), "panel titled from the spec's outputs"
     assert_cli_accepts(cmd)
 
@@ -142,7 +142,7 @@ def test_listing_the_empty_state_and_a_missing_analysis(results, tmp_path):
     assert empty["options"] == [] and empty["value"] is None and empty["content_style"] == {"display": "none"}
     text = str(empty["empty"].to_plotly_json())
     for cmd in ("survsim frontier baseline --vary threshold", "survsim decompose baseline --groups black_m white_m",
-                "survsim sensitivity scenarios/sweeps/assumptions_sobol.toml"):
+                "survsim sensitivity assumptions_sobol"):
         assert cmd in text
     assert f"--out {tmp_path}/frontier/" in text, "commands write where this dashboard reads"
     for _, cmd in analyses.make_commands(tmp_path):
@@ -165,3 +165,38 @@ def test_routing_renders_the_analyses_page():
     assert [c for c in nav if "active" in c] == ["nav-link active"]
     _, notice, _ = routing.render("/analyses", "?show=../../x")
     assert "show" in str(notice.to_plotly_json())
+
+
+def parsed_sensitivity(cmd: str, monkeypatch) -> dict:
+    """The spec and folder ``survsim`` takes from a shown sensitivity command, parsed by the
+    real command line (nothing runs: the work is replaced by a recorder)."""
+    import sim.cli
+    from sim.experiments import sensitivity as sens
+    from typer.testing import CliRunner
+
+    seen: dict = {}
+    monkeypatch.setattr(sens, "status", lambda spec, out, method: seen.update(spec=spec, out=out, method=method))
+    monkeypatch.setattr(sim.cli, "_resumable", lambda status, label, work: status())
+    args = shlex.split(cmd)
+    assert args[:2] == ["survsim", "sensitivity"]
+    result = CliRunner().invoke(cli_app, args[1:])
+    assert result.exit_code == 0, result.output
+    return seen
+
+
+def test_shown_sensitivity_commands_work_from_the_folder_the_page_names(results, tmp_path, monkeypatch):
+    """The page says: run this "in the folder that holds the results folder". From there (not
+    the repository), the spec the command names is found and it writes where the page reads."""
+    from sim.experiments.sweep_spec import read_spec
+
+    monkeypatch.chdir(results.parent)
+    a = next(e for e in analyses.scan(results)[0] if e.kind == "sensitivity")
+    seen = parsed_sensitivity(analyses.command(a), monkeypatch)
+    assert read_spec(seen["spec"], kind="sensitivity").name == "assumptions_sobol"
+    assert Path(seen["out"]).resolve() == a.folder.resolve() and seen["method"] == "sobol"
+    for where in (results, tmp_path / "elsewhere" / "results"):  # the default folder and another one
+        cmd = dict((c.split()[1], c) for _, c in analyses.make_commands(where))["sensitivity"]
+        seen = parsed_sensitivity(cmd, monkeypatch)
+        assert read_spec(seen["spec"], kind="sensitivity").name == "assumptions_sobol"
+        if seen["out"] is not None:
+            assert Path(seen["out"]).resolve().is_relative_to(where.resolve())

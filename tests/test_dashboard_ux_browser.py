@@ -273,6 +273,7 @@ def test_whatif_recompute_marks_old_charts_and_counts_honestly(browser, served):
         time.sleep(0.1)
     assert seen, "never saw the run in progress"
     assert replaced
+    assert status == "Results ready.", f"the replacing run did not finish within {TIMEOUT} s: {status!r}"
     assert "stale" not in browser.find_element("#whatif-results").get_attribute("class")
     assert "consent=1" in browser.driver.current_url and "warrant=1" in browser.driver.current_url
     logs = [e for e in browser.get_logs() if e["level"] == "SEVERE"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash
 
-from dashboard.callbacks import analyses, calibration, educator, results, routing
+from dashboard.callbacks import analyses, calibration, educator, results, routing, whatif
 from dashboard.data import Data
 
 
@@ -14,6 +14,7 @@ def register(app: dash.Dash, data: Data) -> None:
     routing.register(app, data)
     results.register(app, data, "compare")
     results.register(app, data, "whatif")
+    whatif.register(app, data)
     educator.register(app, data)
     analyses.register(app, data)
     calibration.register(app, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -11,13 +12,25 @@ from dash import Input, Output, html
 from dashboard import ids
 from dashboard.charts import fmt
 from dashboard.data import Data
+from sim.core.groups import GROUP_LABELS, label as group_label
+
+GROUP_CODE = re.compile(r"\b(" + "|".join(map(re.escape, sorted(GROUP_LABELS, key=len, reverse=True))) + r")\b")
+# What computing the table does (its time depends on the machine and its load, so none is promised).
+COMPUTING = ("Computing the targets, once: the model runs the shipped baseline and national presets on several "
+             "seeds, then the face-recognition checks. How long it takes depends on the machine and how busy it "
+             "is (minutes when busy); the table appears here when it is done and is kept for later visits.")
+
+
+def plain_target(name: str) -> str:
+    """A target's name with group codes ('black_f') in words ('Black women')."""
+    return GROUP_CODE.sub(lambda m: group_label(m.group(1)), name)
 
 
 def table(rows: list[dict[str, Any]]) -> html.Table:
     head = html.Thead(html.Tr([html.Th("Target", className="l"), html.Th("Source", className="l")]
                               + [html.Th(h) for h in ("Published", "Model", "Tolerance", "Result")]))
     body = html.Tbody([html.Tr([
-        html.Td(r["target"], className="l"), html.Td(r["source"], className="l source"),
+        html.Td(plain_target(r["target"]), className="l"), html.Td(r["source"], className="l source"),
         html.Td(fmt(r["published"])), html.Td(fmt(r["model"])), html.Td(f"{fmt(r['low'])} to {fmt(r['high'])}"),
         html.Td("\u2713 pass" if r["passed"] else "\u2717 fail", className="pass" if r["passed"] else "fail"),
     ]) for r in rows])
@@ -34,8 +47,7 @@ def view(state: dict[str, Any]) -> tuple[Any, Any, bool]:
         return f"Could not compute the targets: {state['error']}", None, True
     waited = time.monotonic() - state.get("started", time.monotonic())
     return (html.Span([html.Progress(className="progress indeterminate"),
-                       " Computing the targets (runs the model on four seeds; about 20 s, done once): "
-                       f"{waited:.0f} s"]),
+                       f" {COMPUTING} Working for {waited:.0f} s so far."]),
             None, False)
 
 

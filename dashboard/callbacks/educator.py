@@ -9,7 +9,8 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from dashboard import ids, livefigures, urlstate
 from dashboard.data import Data, valid_session
-from dashboard.educator import LOOPS, EducatorSession
+from dashboard.educator import EducatorSession
+from dashboard.pages import educator as educator_page
 from dashboard.pages.common import messages
 
 
@@ -35,7 +36,7 @@ def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | 
         s.playing = False
         s.reset(wanted)
     elif trigger == ids.EDU_LOOPS:
-        log = s.set_loops({k: k in (loops or []) for k in LOOPS})
+        log = s.set_loops({k: k in (loops or []) for k in s.loops()})
     elif trigger == ids.EDU_TIMER and s.playing:
         s.step(urlstate.validate("educator", {"speed": speed})[0].speed)
     if s.finished:
@@ -77,7 +78,8 @@ def render(s: EducatorSession, layer: str) -> tuple[str, Any, Any, Any]:
     """(day counter, map, charts, switch log) of the session now."""
     snap = s.snapshot(layer)
     day = livefigures.date_of(snap["day"], snap["start_date"]) + (" \u2014 end of the run" if s.finished else "")
-    switches = [html.Li(f"day {d}: {k} loop {'on' if on else 'off'}") for d, k, on in s.switches]
+    names = {k: t[0] for k, t in educator_page.loops_shown().items()}
+    switches = [html.Li(f"day {d}: {names.get(k, k).lower()} {'on' if on else 'off'}") for d, k, on in s.switches]
     log = [html.Strong("Loop switches"), html.Ul(switches)] if switches else None
     return day, livefigures.city_map(snap), livefigures.running_charts(snap), log
 

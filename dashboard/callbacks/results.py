@@ -12,7 +12,7 @@ import dash
 import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboard import charts, exports, ids, snippets, urlstate
+from dashboard import charts, exports, ids, narrow, snippets, urlstate
 from dashboard.data import Bundle, Data
 from dashboard.pages.common import READY, messages, progress_text
 from sim.output.style import scenario_label
@@ -77,6 +77,8 @@ def share(page: str, view: urlstate.View, href: str | None) -> tuple[str, str]:
     return link, code
 
 
+CHANGED = "Changed: press Apply to run these settings."
+APPLIED = "Applied: the page's address now holds these settings, so the link reproduces this view."
 # Fields of the What-if view that define its runs: changed controls wait for "Apply".
 CHART_FIELDS = ("metric", "group", "flow")
 
@@ -110,6 +112,11 @@ def warm_first_view(data: Data) -> None:
         data.first_view.set()
 
 
+def shown(fig: go.Figure, kind: str, width: Any) -> go.Figure:
+    """The chart as drawn in this browser: laid out for a phone on a narrow screen."""
+    return narrow.for_phone(fig, kind) if narrow.is_phone(width) else fig
+
+
 def register(app: dash.Dash, data: Data, page: str) -> None:
     if page == "compare":
         threading.Thread(target=warm_first_view, args=(data,), name="survsim-first-view", daemon=True).start()
@@ -138,13 +145,15 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
 
     if deferred:
         @app.callback(Output(rid.apply, "disabled"), Output(rid.pending, "children"),
-                      *[Input(c, "value") for c in deferred], Input(rid.state, "data"))
+                      *[Input(c, "value") for c in deferred], Input(rid.state, "data"), State(rid.apply, "n_clicks"))
         def pending(*args):
-            state = urlstate.from_store(page, args[-1])
-            by_id = dict(zip(deferred, args[:-1]))
+            state, applied = urlstate.from_store(page, args[-2]), bool(args[-1])
+            by_id = dict(zip(deferred, args[:-2]))
             wanted, _ = from_controls(page, [by_id.get(c, getattr(state, k)) for k, c in zip(names, controls)])
             changed = any(getattr(wanted, k) != getattr(state, k) for k in names if k not in CHART_FIELDS)
-            return (False, "Changed: press Apply to run these settings.") if changed else (True, "Settings applied.")
+            if changed:
+                return False, CHANGED
+            return True, (APPLIED if applied else "Settings applied.")
 
     @app.callback(Output(rid.job, "data"), Output(rid.poll, "disabled"), Output(rid.progress, "value"),
                   Output(rid.status, "children"), Output(rid.drawn, "data"), Output(rid.results, "className"),
@@ -182,13 +191,14 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
     def draw_chart(kind: str) -> None:
         """One callback per chart that follows the metric: each is sent as soon as it is drawn."""
         @app.callback(Output(rid.graph(kind), "figure"),
-                      Input(rid.drawn, "data"), Input(rid.state, "data"), State(ids.SESSION, "data"))
-        def draw(jid, state, sid):
+                      Input(rid.drawn, "data"), Input(rid.state, "data"), State(ids.SESSION, "data"),
+                      State(ids.VIEWPORT, "data"))
+        def draw(jid, state, sid, width):
             view = urlstate.from_store(page, state)
             bundle = data.bundle(sid, jid)
             if bundle is None or not data.matches(sid, jid, page, view):
                 return no_update
-            return charts.figure(bundle, view, kind)
+            return shown(charts.figure(bundle, view, kind), kind, width)
 
     for kind in ("timeseries", "difference", "disparity"):
         draw_chart(kind)
@@ -201,13 +211,15 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
 
     @app.callback(Output(rid.graph("funnel"), "figure"),
                   Output(rid.table, "children"), Output(rid.scenarios_info, "children"),
-                  Input(rid.drawn, "data"), State(rid.state, "data"), State(ids.SESSION, "data"))
-    def draw_run(jid, state, sid):
+                  Input(rid.drawn, "data"), State(rid.state, "data"), State(ids.SESSION, "data"),
+                  State(ids.VIEWPORT, "data"))
+    def draw_run(jid, state, sid, width):
         view = urlstate.from_store(page, state)
         bundle = data.bundle(sid, jid)
         if bundle is None:
             return (no_update,) * 3
-        return charts.figure(bundle, view, "funnel"), headline_table(bundle), scenario_info(bundle)
+        return (shown(charts.figure(bundle, view, "funnel"), "funnel", width), headline_table(bundle),
+                scenario_info(bundle))
 
     @app.callback(Output(rid.status, "children", allow_duplicate=True),
                   Output(rid.results, "className", allow_duplicate=True),

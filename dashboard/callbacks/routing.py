@@ -38,3 +38,8 @@ def register(app: dash.Dash, data: Data) -> None:
     def route(pathname, search):
         page, notice, nav = render(pathname, search)
         return page, notice, *nav
+
+    # The window's width, read in the browser on every page change, so charts can be laid
+    # out for a phone (dashboard.narrow).
+    app.clientside_callback("function (path) { return window.innerWidth; }",
+                            Output(ids.VIEWPORT, "data"), Input(ids.URL, "pathname"))

@@ -25,6 +25,7 @@ def shell(session_id: str) -> html.Div:
     return html.Div([
         dcc.Location(id=ids.URL, refresh=False),
         dcc.Store(id=ids.SESSION, storage_type="session", data=session_id),
+        dcc.Store(id=ids.VIEWPORT),
         html.Header([
             html.A("survsim", href="/compare", className="brand", title="Agent-based simulator of doorbell "
                    "cameras, police partnerships and face recognition"),
@@ -96,7 +97,9 @@ def chart_controls(page: str, view: Any) -> html.Section:
         field("Daily counts shown as", dcc.RadioItems(
             id=ids.control(page, "flow"), value=view.flow, className="radio",
             options=[{"label": "running total", "value": "cumulative"},
-                     {"label": "30-day sums", "value": "rolling"}])),
+                     {"label": "rolling sums", "value": "rolling"}]),
+              hint="Rolling sums cover 30 days, or up to 12 months for rare events (a window that holds "
+                   "about 10 of them), so the line is a count, not a row of 0s and 1s."),
     )
 
 

@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.urlstate import as_dict
-from dashboard.educator import LOOPS
+from dashboard.educator import loop_fields
 from dashboard.livefigures import placeholder
 from dashboard.pages.common import settings_toggle, field, section
 from dashboard.urlstate import EducatorView
@@ -47,11 +47,34 @@ LOOP_TEXT = {
                   "Untick the attention loop. On the “Stops per 1,000 people” chart, do the two groups' "
                   "lines keep drifting apart?"),
 }
-# Not here yet: the trust loop (police stops -> less trust -> fewer reports) has no switch in
-# the model's parameters; add it to LOOP_TEXT and dashboard.educator.LOOPS once it exists.
+# A loop the model gains (e.g. loops.trust) gets its switch from the model's parameters at once,
+# worded from the field's description until it has words here.
+
+
+def loop_text(key: str, description: str) -> tuple[str, str, str, str]:
+    """(name, how it works, what to notice, what to try) of a loop: the words above, or for a
+    loop without them, its parameter description ("trust loop: stops lower trust ...")."""
+    if key in LOOP_TEXT:
+        return LOOP_TEXT[key]
+    head, _, rest = description.partition(":")
+    name = head.strip() if rest else f"{key.replace('_', ' ')} loop"
+    how = (rest or description).strip()
+    return (name[:1].upper() + name[1:], how[:1].upper() + how[1:] + ("" if how.endswith(".") else "."), "", "")
+
+
+def loops_shown() -> dict[str, tuple[str, str, str, str]]:
+    """Every loop of the model's parameters (in their order), with its words."""
+    return {k: loop_text(k, d) for k, d in loop_fields().items()}
+
+
+def prompt(name: str, how: str, notice: str, tryit: str) -> html.Div:
+    return html.Div([html.H3(name), html.P(how),
+                     *([html.P([html.Strong("Notice: "), notice])] if notice else []),
+                     *([html.P([html.Strong("Try: "), tryit])] if tryit else [])], className="prompt")
 
 
 def layout(view: EducatorView) -> html.Div:
+    loops = loops_shown()
     sidebar = html.Aside([
         html.H1(TITLE),
         html.P("A small made-up city of about 3,000 people in two groups (A: 70%, B: 30%). Press Play to let the "
@@ -66,7 +89,8 @@ def layout(view: EducatorView) -> html.Div:
         field("Days per tick while playing", dcc.Slider(id=ids.EDU_SPEED, min=1, max=30, step=1, value=view.speed,
                                                         marks={1: "1", 10: "10", 20: "20", 30: "30"})),
         section("Feedback loops", dcc.Checklist(
-            id=ids.EDU_LOOPS, options=[{"label": LOOP_TEXT[k][0], "value": k} for k in LOOPS], value=list(LOOPS),
+            id=ids.EDU_LOOPS, options=[{"label": t[0], "value": k, "title": t[1]} for k, t in loops.items()],
+            value=list(loops),
             className="loops", labelClassName="switch-label"),
             hint="Unticked loops are cut from the next day on.", keep=True),
         section("Map shows", dcc.RadioItems(
@@ -79,11 +103,7 @@ def layout(view: EducatorView) -> html.Div:
                 hint="A new seed builds a new city (and resets)."),
         html.Div(id=ids.EDU_LOG, className="hint log"),
     ], className="sidebar")
-    prompts = html.Div([
-        html.Div([html.H3(name), html.P(how), html.P([html.Strong("Notice: "), notice]),
-                  html.P([html.Strong("Try: "), tryit])], className="prompt")
-        for name, how, notice, tryit in LOOP_TEXT.values()
-    ], className="prompts")
+    prompts = html.Div([prompt(*t) for t in loops.values()], className="prompts")
     return html.Div([
         dcc.Store(id=ids.EDU_STATE, data=as_dict(view)),
         dcc.Interval(id=ids.EDU_TIMER, interval=700, disabled=True),

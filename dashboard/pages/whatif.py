@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.urlstate import as_dict
 from dashboard.pages.common import settings_toggle, chart_controls, field, number, results_panel, section, size_controls, switch
-from dashboard.urlstate import FR_LAWS, WhatIfView
+from dashboard.urlstate import FR_LAWS, SEARCH_MODES, WhatIfView
 
 PATH = "/whatif"
 TITLE = "What-if"
@@ -15,6 +15,20 @@ TITLE = "What-if"
 
 def c(name: str) -> str:
     return ids.control("whatif", name)
+
+
+def threshold_field(value: float) -> html.Div:
+    """The threshold slider. Its value is written in the label (kept current while dragging by
+    a clientside callback, dashboard.callbacks.whatif), not in a floating box over the label."""
+    return html.Div([
+        html.Label(["Similarity threshold of face searches: ",
+                    html.Output(f"{value:.2f}", id=c("threshold-value"), className="slider-value")],
+                   htmlFor=c("threshold"), className="field-label"),
+        html.Div(dcc.Slider(id=c("threshold"), min=0.5, max=0.99, step=0.01, value=value, updatemode="mouseup",
+                            marks={0.5: "0.50", 0.8: "0.80 vendor default", 0.99: "0.99"},
+                            tooltip={"always_visible": False, "placement": "bottom"},
+                            allow_direct_input=False), className="slider-pad"),
+    ], className="field")
 
 
 def layout(view: WhatIfView) -> html.Div:
@@ -38,10 +52,12 @@ def layout(view: WhatIfView) -> html.Div:
         ),
         section(
             "Police practice (from day 0)",
-            field("Similarity threshold of face searches", html.Div(dcc.Slider(
-                id=c("threshold"), min=0.5, max=0.99, step=0.01, value=view.threshold,
-                marks={0.5: "0.50", 0.8: "0.80 vendor default", 0.99: "0.99"}, updatemode="mouseup",
-                tooltip={"placement": "top", "always_visible": True}), className="slider-pad")),
+            field("Search returns", dcc.RadioItems(
+                id=c("search"), value=view.search, className="radio stacked",
+                options=[{"label": text, "value": key} for key, text in SEARCH_MODES.items()]),
+                hint=f"A search for {SEARCH_MODES['top_k']} ignores the threshold: it always returns that many "
+                     "people, however little they look like the suspect."),
+            threshold_field(view.threshold),
             switch(c("review"), "Human review of candidates", view.review),
         ),
         size_controls("whatif", view),
