@@ -92,5 +92,6 @@ def calibration() -> list[dict[str, Any]]:
     from sim.experiments.targets import all_targets
 
     return [{"target": t.name, "source": t.source, "published": float(t.target), "model": float(t.model),
-             "low": float(t.tolerance[0]), "high": float(t.tolerance[1]), "passed": bool(t.passed)}
+             "low": float(t.tolerance[0]), "high": float(t.tolerance[1]), "passed": bool(t.passed),
+             "evidence": t.label}
             for t in all_targets()]

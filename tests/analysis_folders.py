@@ -13,7 +13,11 @@ from sim.experiments.frontier import Frontier, frontier
 from sim.experiments.runner import overrides
 
 BOOST = {"enforcement.other_probes": 0.5, "enforcement.fr_departments": 1.0,
-         "gallery.photos_per_catchment_person": 2.0}  # ~300,000 photos, as in the 20,000-resident baseline
+         "gallery.photos_per_catchment_person": 2.0,  # ~300,000 photos, as in the 20,000-resident baseline
+         # Reviewers now pick one candidate or none per search (issue 15), so a small city has
+         # too few wrongful stops of white men for a ratio: unreviewed lists make every
+         # candidate a lead, as the old constant-catch review nearly did.
+         "enforcement.review": False}
 FRONTIER_NAME, DECOMPOSITION_NAME = "baseline-threshold", "baseline-black_m-white_m"
 
 

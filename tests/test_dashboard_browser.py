@@ -130,7 +130,7 @@ def test_page_loads_without_console_errors(duo, path, ready_check):
         duo.wait_for_contains_text("#educator-day", "Day 0")
         duo.wait_for_element("#educator-map .heatmaplayer, #educator-map .hm")
     else:
-        duo.wait_for_contains_text("#calibration-status", "1 of 1 targets within tolerance")
+        duo.wait_for_contains_text("#calibration-status", "1 of 1 fitted targets within tolerance")
     time.sleep(0.5)
     no_errors(duo)
 

@@ -38,7 +38,12 @@ def test_calibration_names_groups_in_words_and_promises_no_time():
     assert "Black women" in shown and "Hispanic men" in shown and stop
     assert "black_f" not in shown and "hispanic_m" not in shown
     assert "Black share of arrests" in shown, "names without codes are unchanged"
-    assert status == "3 of 3 targets within tolerance."
+    assert status.startswith("3 of 3 fitted targets within tolerance; 0 of 0 independent checks pass")
+    missed = {**ROW, "target": "Asian share of arrests over the baseline run [check]", "passed": False,
+              "evidence": "check"}
+    status, table, _ = calibration.view({"status": "ready", "rows": rows + [missed]})
+    assert "3 of 3 fitted targets" in status and "0 of 1 independent checks pass" in status
+    assert "\u2717 miss" in text(table) and "\u2717 fail" not in text(table), "a missed check is not a failed fit"
     status, table, stop = calibration.view({"status": "running", "started": 0.0})
     words = text(status)
     assert table is None and not stop
@@ -107,17 +112,16 @@ def test_every_loop_of_the_model_gets_a_switch_with_words(monkeypatch):
 
     labels, _ = switch_labels()
     assert labels == {"fear": "Fear loop", "credit": "Free-camera loop", "gallery": "Gallery loop",
-                      "attention": "Attention loop"}
+                      "attention": "Attention loop", "trust": "Trust loop"}
     assert list(labels) == list(Loops.model_fields)
 
-    class LoopsWithTrust(Loops):
-        trust: bool = param(True, unit="bool", doc="trust loop: stops lower trust in police, so fewer crimes are "
-                                                   "reported")
+    class LoopsWithRumour(Loops):  # a loop the model might gain, with no words written for it yet
+        rumour: bool = param(True, unit="bool", doc="rumour loop: app posts spread fear faster than crime does")
 
-    monkeypatch.setattr(educator, "Loops", LoopsWithTrust)
+    monkeypatch.setattr(educator, "Loops", LoopsWithRumour)
     labels, shown = switch_labels()
-    assert labels["trust"] == "Trust loop" and len(labels) == 5
-    assert "Stops lower trust in police, so fewer crimes are reported." in shown
+    assert labels["rumour"] == "Rumour loop" and len(labels) == 6
+    assert "App posts spread fear faster than crime does." in shown
 
 
 def test_search_mode_is_a_whatif_setting_in_the_url_the_model_and_the_captions(tmp_path):

@@ -264,7 +264,7 @@ def test_educator_act_pause_wins_over_a_late_tick():
     educator_cb.act(s, "educator-step", 5, ["fear"], 1)
     assert s.model.day == 6
     log = educator_cb.act(s, "educator-loops", 5, ["fear", "gallery"], 1)
-    assert log == ["credit off (day 6)", "attention off (day 6)"]
+    assert log == ["credit off (day 6)", "attention off (day 6)", "trust off (day 6)"]
     educator_cb.act(s, "educator-seed", 5, [], "not a number")  # bad seed: default city, no error
     assert s.seed == 1 and s.model.day == 0
     day, city, charts_fig, _ = educator_cb.render(s, "group_b")

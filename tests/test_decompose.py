@@ -15,6 +15,9 @@ from sim.core.errors import InputError
 # every department searches every recorded offence's image; review and stops pass all leads.
 LOUD = {"enforcement.other_probes": 1.0, "enforcement.fr_departments": 1.0, "enforcement.review_catch": 0.0,
         "enforcement.stop_per_lead": 1.0,
+        # Since issue 15 a reviewer picks one candidate or none per search (review_catch only
+        # sets a lone candidate's chance): lists go unreviewed so that every candidate is a lead.
+        "enforcement.review": False,
         # At the calibrated catchment the gallery grows ~4% in two years, so patrol attention
         # (which acts through the arrests the gallery adds) would be inside the noise; a 10x
         # catchment shows its direction.

@@ -17,7 +17,10 @@ from sim.recognition import recognition_targets
 from sim.experiments.validation import PatternCheck, ValidationRows, render, validate
 
 PATTERNS = ("adoption", "partnerships", "fear_gap", "disparity", "clearance")
-MODEL_TARGETS = 8  # sim.experiments.targets.model_targets: cameras 2017 and 2018, five partnership rows to 2019, Black arrest share
+# sim.experiments.targets.all_targets, run-based rows: fitted cameras 2017 and 2018, five partnership rows
+# to 2019, Black arrest share; checks: Hispanic, Asian and American Indian arrest shares, property and
+# violent clearance; the search funnel (volume fitted, NYPD possible-match share a check).
+MODEL_TARGETS = 15
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +52,13 @@ def test_page_names_every_target_with_its_source(written):
 
 def test_calibration_targets_pass(written):
     _, _, data = written
-    failed = [(t["name"], t["model"], t["tolerance"]) for t in data["targets"] if not t["passed"]]
-    assert failed == [], f"calibration targets outside tolerance: {failed}"
+    # Fitted rows must pass; independent checks are shown pass or miss and never gate (a miss
+    # is a finding: the Asian and American Indian arrest shares and NYPD's possible-match share
+    # miss on the revised model, ODD 8).
+    assert {t["evidence"] for t in data["targets"]} <= {"fitted", "check", "fitted: reproduces its input"}
+    failed = [(t["name"], t["model"], t["tolerance"]) for t in data["targets"]
+              if not t["passed"] and t["evidence"] != "check"]
+    assert failed == [], f"fitted calibration targets outside tolerance: {failed}"
     model_level = [t for t in data["targets"] if t["kind"] == "model"]
     assert len(model_level) == MODEL_TARGETS
     partners = [t for t in model_level if "national preset" in t["name"]]

@@ -46,9 +46,16 @@ LOOP_TEXT = {
                   "bunched there? Then show “Share of residents in Group B”: who lives there?",
                   "Untick the attention loop. On the “Stops per 1,000 people” chart, do the two groups' "
                   "lines keep drifting apart?"),
+    "trust": ("Trust loop",
+              "When police stop the wrong person, or ask for camera footage without a warrant, the people it "
+              "happens to and their friends trust the police a little less. People who trust less hand over "
+              "footage less often, report fewer crimes and use the neighbourhood app less.",
+              "Trust moves slowly: over a few months of play, watch the stop marks and the crime posts count.",
+              "Untick this loop, play a year, then compare with a run (same seed) that keeps it on: are there "
+              "more crime posts when trust cannot fall? The difference is small: trust changes slowly."),
 }
-# A loop the model gains (e.g. loops.trust) gets its switch from the model's parameters at once,
-# worded from the field's description until it has words here.
+# A loop the model gains gets its switch from the model's parameters at once, worded from the
+# field's description until it has words here.
 
 
 def loop_text(key: str, description: str) -> tuple[str, str, str, str]:

@@ -127,9 +127,10 @@ def funnel_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
 
 
 def all_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
-    """Model targets (run-based: adoption, partnerships, arrests, the search funnel), then the
-    analytic recognition targets, each labelled fitted or check."""
-    return model_targets(seeds) + funnel_targets(seeds) + recognition_targets()
+    """Every row, each labelled fitted or check: the run-based ones (adoption, partnerships,
+    arrests and clearance, the search funnel), then the analytic recognition rows."""
+    fitted, checks = model_checks(seeds)
+    return fitted + checks + funnel_targets(seeds) + recognition_targets()
 
 
 def calibration_rows(seeds: Sequence[int] = SEEDS) -> tuple[list[TargetCheck], list[TargetCheck]]:

@@ -40,6 +40,7 @@ SCENARIO_LABELS = {
     "national": "National scale",
     "no_credit_program": "No free-camera credits",
     "requests_end_2024": "Police requests end in 2024",
+    "search_practice": "Face searches as departments run them",
     "segregation_hyper": "Hypersegregated city",
     "segregation_mild": "Mildly segregated city",
     "warrant_required": "Warrant required for footage",
