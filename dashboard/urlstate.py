@@ -41,8 +41,10 @@ FR_LAWS = {"none": "No federal law (status quo)", "moratorium": "Moratorium (ban
            "regulation": "Regulation (99% threshold, review, no arrest on a match alone, bias audit)"}
 FLOWS = ("cumulative", "rolling")
 TOP_K = Params().recognition.top_k   # candidates a top-k search returns (the model's default, 5)
-SEARCH_MODES = {"threshold": "all candidates above the threshold",   # enforcement.top_k_mode off
-                "top_k": f"the top {TOP_K} candidates"}                # on (the threshold is not used)
+MAX_DAYS = 4017  # runs to the end of 2027 (1 Jan 2017 + 4,017 days), as the national preset
+SEARCH_MODES = {"threshold": "all candidates above the threshold",   # enforcement.search_mode
+                "top_k": f"the top {TOP_K} candidates",                # (the threshold is not used)
+                "top_k_threshold": f"the top {TOP_K} candidates above the threshold"}
 
 
 @functools.lru_cache(maxsize=64)
@@ -175,7 +177,7 @@ class CompareView:
     flow: str = spec(_choice(FLOWS), "cumulative")
     seed: int = spec(_int(0, 2**31 - 1), 1)
     replicates: int = spec(_int(1, 20), 4)
-    days: int = spec(_int(30, 3650), 1826)
+    days: int = spec(_int(30, MAX_DAYS), 1826)
     residents: int = spec(_int(1000, 200_000), 20_000)
 
     def fix(self) -> tuple[CompareView, list[str]]:
@@ -198,9 +200,9 @@ class WhatIfView:
     credit: bool = spec(_bool, True)
     consent: bool = spec(_bool, False)
     emotion: bool = spec(_bool, False)
-    start: int = spec(_int(0, 3650), 365)
+    start: int = spec(_int(0, MAX_DAYS), 365)
     residents: int = spec(_int(1000, 200_000), 20_000)
-    days: int = spec(_int(30, 3650), 730)
+    days: int = spec(_int(30, MAX_DAYS), 730)
     replicates: int = spec(_int(1, 20), 10)
     seed: int = spec(_int(0, 2**31 - 1), 1)
     metric: str = spec(_choice(_metrics), "wrongful_stops")

@@ -36,7 +36,7 @@ def size(view: WhatIfView) -> dict[str, Any]:
 def practice(view: WhatIfView) -> dict[str, Any]:
     """Parameter levers, in force from day 0."""
     return {"recognition.threshold": view.threshold, "enforcement.review": view.review,
-            "enforcement.top_k_mode": view.search == "top_k"}
+            "enforcement.search_mode": view.search}
 
 
 def policy_entries(view: WhatIfView) -> list[dict[str, Any]]:
@@ -80,7 +80,7 @@ def search_words(view: WhatIfView) -> str:
     if view.search == "top_k":
         return (f"searches return {SEARCH_MODES['top_k']} (similarity threshold {view.threshold:.2f} "
                 "not used)")
-    return f"searches return {SEARCH_MODES['threshold']} (similarity threshold {view.threshold:.2f})"
+    return f"searches return {SEARCH_MODES[view.search]} (similarity threshold {view.threshold:.2f})"
 
 
 def settings(view: WhatIfView) -> str:

@@ -68,15 +68,13 @@ def replicate(params: dict[str, Any], seed: int, policies: tuple[dict, ...], slo
     from dashboard.budget import trim
     from dashboard.compact import slim
 
-    progress = None
-    if _counters is not None and slot >= 0:
-        counters = _counters
+    counters = _counters if slot >= 0 else None
 
-        def progress(n: int) -> None:
-            with counters.get_lock():
-                counters[slot] += n
+    def progress(n: int) -> None:
+        with counters.get_lock():
+            counters[slot] += n
 
-    out = slim(run_replicate(params, seed, progress, tuple(policies)))
+    out = slim(run_replicate(params, seed, progress if counters is not None else None, tuple(policies)))
     trim()  # the model's arrays are freed: give the memory back before the next replicate
     return out
 

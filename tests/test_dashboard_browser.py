@@ -222,7 +222,7 @@ def test_shared_link_reproduces_the_view(duo):
     assert graph_title(duo, "compare-graph-timeseries") == title
     assert duo.find_element("#compare-link").get_attribute("value") == link
     assert duo.find_element("#compare-code").text == code
-    assert duo.find_element(f"#compare-flow input[value='rolling']").is_selected()
+    assert duo.find_element("#compare-flow input[value='rolling']").is_selected()
     no_errors(duo)
 
 

@@ -136,11 +136,12 @@ def test_search_mode_is_a_whatif_setting_in_the_url_the_model_and_the_captions(t
                                                             "using 'threshold'."]
     assert urlstate.WhatIfView().search == "threshold", "the model's default: all candidates above the threshold"
     assert urlstate.SEARCH_MODES == {"threshold": "all candidates above the threshold",
-                                     "top_k": "the top 5 candidates"}
+                                     "top_k": "the top 5 candidates",
+                                     "top_k_threshold": "the top 5 candidates above the threshold"}
     assert control_values("whatif", view)[fields("whatif").index("search")] == "top_k"
     base, what_if = whatif.build(view)
-    assert what_if.params.enforcement.top_k_mode and not base.params.enforcement.top_k_mode
-    assert "'enforcement.top_k_mode': True" in __import__("dashboard.snippets").snippets.whatif_code(view)
+    assert what_if.params.enforcement.mode == "top_k" and base.params.enforcement.mode == "threshold"
+    assert "'enforcement.search_mode': 'top_k'" in __import__("dashboard.snippets").snippets.whatif_code(view)
     data = Data(tmp_path, workers=1)
     try:
         sid = new_session()

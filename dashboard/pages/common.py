@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import ids, urlstate
 from dashboard.charts import HEIGHTS, KINDS
 from dashboard.livefigures import placeholder
 from sim.core.groups import GROUP_KEYS, label as group_label
@@ -108,7 +108,7 @@ def size_controls(page: str, view: Any) -> html.Section:
         "Run size",
         html.Div([
             field("Residents", number(ids.control(page, "residents"), view.residents, 1000, 200_000, 1000)),
-            field("Days", number(ids.control(page, "days"), view.days, 30, 3650)),
+            field("Days", number(ids.control(page, "days"), view.days, 30, urlstate.MAX_DAYS)),
             field("Replicates", number(ids.control(page, "replicates"), view.replicates, 1, 20)),
             field("Seed", number(ids.control(page, "seed"), view.seed, 0, 2**31 - 1)),
         ], className="grid2"),

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.urlstate import as_dict
 from dashboard.pages.common import settings_toggle, chart_controls, field, number, results_panel, section, size_controls, switch
-from dashboard.urlstate import FR_LAWS, SEARCH_MODES, WhatIfView
+from dashboard.urlstate import FR_LAWS, MAX_DAYS, SEARCH_MODES, WhatIfView
 
 PATH = "/whatif"
 TITLE = "What-if"
@@ -39,7 +39,7 @@ def layout(view: WhatIfView) -> html.Div:
         settings_toggle(),
         section(
             "Laws",
-            field("In force from day", number(c("start"), view.start, 0, 3650),
+            field("In force from day", number(c("start"), view.start, 0, MAX_DAYS),
                   hint="Day 0 is 1 Jan 2017; the app launches on day 485 and police partnerships start on day 455.",
                   html_for=c("start")),
             switch(c("warrant"), "Warrant required for footage", view.warrant),
