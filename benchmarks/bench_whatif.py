@@ -55,10 +55,10 @@ def main() -> None:
     from dashboard import charts, whatif
     from dashboard.data import Bundle, Data, new_session
     from dashboard.urlstate import WhatIfView
-    from sim.experiments.compare import Comparison
+    from dashboard.compact import Runs
     from sim.experiments.runner import run_replicate
     from sim.model import SurveillanceModel
-    from sim.output.results import ReplicateOutput, Results
+    from sim.output.results import ReplicateOutput
     from sim.params import Params
     from sim.policy.policies import parse
 
@@ -75,11 +75,17 @@ def main() -> None:
     rows.append(("loop one replicate", w, c))
     out = ReplicateOutput(1, model.recorder.total, model.recorder.by_group)
     outs = [out] * args.replicates
-    res, w1, c1 = timed(lambda: Results.from_outputs(sc, 1, outs))
-    ref = Results.from_outputs(base, 1, outs)
-    bundle, w2, c2 = timed(lambda: Bundle.of(Comparison(base.name, {base.name: ref, sc.name: res}),
-                                             (view.metric,)))
-    rows.append((f"recording: tidy results ({args.replicates} replicates)", w1, c1))
+    # The dashboard keeps compact arrays (dashboard.compact.Runs), not tidy tables.
+    res, w1, c1 = timed(lambda: Runs.from_outputs(sc, 1, outs))
+    ref = Runs.from_outputs(base, 1, outs)
+    items = [(base, args.replicates, 1), (sc, args.replicates, 1)]
+
+    class Kept:  # the runner's part a bundle reads: runs by scenario
+        def cached(self, s, reps, seed):
+            return {base.name: ref, sc.name: res}[s.name]
+
+    bundle, w2, c2 = timed(lambda: Bundle.of(items, [ref, res], Kept()))
+    rows.append((f"recording: compact runs ({args.replicates} replicates)", w1, c1))
     rows.append(("recording: bundle and summary", w2, c2))
     _, w, c = timed(lambda: ([charts.figure(bundle, view, k) for k in charts.KINDS], charts.headline(bundle)))
     rows.append(("drawing: 4 charts and the headline", w, c))
