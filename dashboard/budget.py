@@ -8,14 +8,14 @@ a worker reaches ~350 MB while it runs 200,000 residents). Of the budget,
 :data:`FLIGHT_SHARE` the runs being assembled (:class:`Flight`). One request costs more
 than its runs while it is served (assembly, cache write, the page's charts built from tidy
 rows), so a request may produce at most :data:`REQUEST_SHARE` of the budget in runs (92 MB
-at the default: the default comparison, 78 MB, must fit whatever its seed). A request over that, or whose work exceeds ``max_resident_days``, is
-refused with a message saying what to lower. Freed memory is handed back to the system
-every :data:`TRIM_SECONDS` (:func:`trim`).
+at the default: the default comparison, 78 MB, must fit whatever its seed). A request over
+that, or whose work exceeds ``max_resident_days``, is refused with a message saying what to
+lower. Freed memory is handed back to the system every :data:`TRIM_SECONDS` (:func:`trim`).
 
-Known gap: many small sessions stay within the budget (tests/test_dashboard_limits.py), but
-one ten-year what-if served over HTTP was measured above it (5 replicates, 65 MB of runs:
-peak 2.67 GB; in-process the same request peaks at ~1.15 GB); the difference is not yet
-explained.
+Measured over HTTP (tests/dash_http.py): 20 concurrent small what-ifs peak at ~940 MB; the
+largest ten-year what-if accepted (1,000 residents, 6 replicates, 90 MB of runs) peaks at
+1,372 MB. An earlier measurement of 2.67 GB (5 replicates), taken with an older server and
+test client, did not recur; why it differed was not established.
 
 A run keeps ``replicates x (days + 1) x values_per_day`` float64 numbers
 (:mod:`dashboard.compact`); assembling it briefly holds the workers' arrays too, hence
