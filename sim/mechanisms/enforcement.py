@@ -29,7 +29,7 @@ from scipy import special, stats
 from sim.mechanisms.review import review
 from sim.recognition import RecognitionParams, ScoreModel, SearchResult, search
 from sim.recognition.algorithms import quality_shifts
-from sim.recognition.search import top_level
+from sim.recognition.search import fill_top
 
 
 def proxy_index(keys: tuple[str, ...], p: Params) -> np.ndarray:
@@ -242,24 +242,20 @@ def cap_candidates(res: SearchResult, probe_group: np.ndarray, gallery: np.ndarr
 
     Deployed systems return a bounded list (``recognition.max_candidates``) whatever the
     department's own rule: where more candidates clear the threshold (NaN: none), the
-    best-scoring are kept, filled by group as in the top-k search
-    (:func:`sim.recognition.search.search`: slots go to group c in proportion to
-    ``n_c FMR(u)`` at the level u above which ``cap`` impostors are expected); their review
-    floor rises to u. Rows under the cap are returned as they are and draw no random
-    numbers (a runaway guard that leaves ordinary searches' streams alone)."""
+    best-scoring are kept, as in a top-k search (:func:`sim.recognition.search.fill_top`),
+    and their review floor rises to the cap's level. Rows under the cap are returned as they
+    are and draw no random numbers (a runaway guard that leaves ordinary searches' streams
+    alone)."""
     slots = cap - res.found.astype(np.int64)
     over = np.flatnonzero(res.false_by_group.sum(axis=1) > slots)
     if not len(over):
         return res
-    counts = gallery.astype(float)
-    g, d = probe_group[over], np.broadcast_to(np.asarray(rise, float), probe_group.shape)[over]
-    with np.errstate(divide="ignore"):  # fmax: a NaN threshold (none) leaves the cap's level
-        u = np.fmax(top_level(model, counts, cap)[g] + d, special.logit(threshold[over]))
-    w = special.ndtr((model.imp_mean[g] + d[:, None] - u[:, None]) / model.imp_sd) * counts
-    w[w.sum(axis=1) == 0] = counts  # tails that underflow everywhere: the gallery make-up
-    w /= w.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        t = np.where(np.isnan(threshold[over]), -np.inf, special.logit(threshold[over]))
+    d = np.broadcast_to(np.asarray(rise, float), probe_group.shape)[over]
     false_by_group = res.false_by_group.copy()
-    false_by_group[over] = rng.multinomial(slots[over], w)
+    false_by_group[over], u = fill_top(model, gallery, probe_group[over], np.full(len(over), cap), t, d,
+                                       slots[over], rng)
     floor = None if res.floor is None else res.floor.copy()
     if floor is not None:
         floor[over] = np.maximum(floor[over], u)

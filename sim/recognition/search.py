@@ -160,21 +160,33 @@ def search(probe_groups: np.ndarray, probe_enrolled: np.ndarray, gallery_counts:
     slots = cap - found
     floor = t.copy()
     # Rows with more candidates above the threshold than slots: take the top ones by group.
-    capped = above.sum(axis=1) > slots
-    if capped.any():
-        u = np.empty(P)
-        for kk in np.unique(k[capped]):
-            rows = capped & (k == kk)
-            u[rows] = top_level(model, counts.astype(float), int(kk))[g[rows]] + d[rows]
-        u = np.maximum(u, t)
-        rows = np.flatnonzero(capped)
-        w = special.ndtr((model.imp_mean[g[rows]] + d[rows, None] - u[rows, None]) / model.imp_sd) * counts
-        # Tails that underflow everywhere: fall back on the gallery make-up.
-        w[w.sum(axis=1) == 0] = counts
-        w /= w.sum(axis=1, keepdims=True)
-        above[rows] = rng.multinomial(slots[rows], w)
-        floor[rows] = u[rows]
+    capped = np.flatnonzero(above.sum(axis=1) > slots)
+    if len(capped):
+        above[capped], floor[capped] = fill_top(model, counts, g[capped], k[capped], t[capped], d[capped],
+                                                slots[capped], rng)
     return SearchResult(above, found, s, floor)
+
+
+def fill_top(model: ScoreModel, counts: np.ndarray, g: np.ndarray, k: np.ndarray, t: np.ndarray, d: np.ndarray,
+             slots: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The groups of the best-scoring false candidates of lists cut at ``k`` (per row).
+
+    The top few impostors lie near the level u where k are expected above (never below the
+    row's logit threshold ``t``, -inf for none; ``d`` its probe-quality rise), so each of a
+    row's ``slots`` goes to group c with chance proportional to ``n_c FMR[g, c](u)``.
+
+    Returns:
+        (false candidates by group (R, G), the level u (R,): what a reviewer's scores clear).
+    """
+    u = np.empty(len(g))
+    for kk in np.unique(k):
+        rows = k == kk
+        u[rows] = top_level(model, counts.astype(float), int(kk))[g[rows]] + d[rows]
+    u = np.maximum(u, t)
+    w = special.ndtr((model.imp_mean[g] + d[:, None] - u[:, None]) / model.imp_sd) * counts
+    w[w.sum(axis=1) == 0] = counts  # tails that underflow everywhere: fall back on the gallery make-up
+    w /= w.sum(axis=1, keepdims=True)
+    return rng.multinomial(slots, w), u
 
 
 def search_test(probes: Mapping[str, int], gallery: Mapping[str, int], threshold: float,
