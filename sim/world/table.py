@@ -10,6 +10,7 @@ of residents per group key (every group of the scenario), and optionally ``crime
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def read(path: Path, keys: tuple[str, ...]) -> NeighbourhoodTable:
     if not rows:
         raise InputError(f"{field}: the table has no rows")
     ids = [r["id"] for r in rows]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
+    dup = sorted(i for i, n in Counter(ids).items() if n > 1)  # one pass: tables may hold thousands of tracts
     if dup:
         raise InputError(f"{field}: duplicate id(s) {dup[:5]}")
     xy = np.array([[_number(r, "x", i + 2, field), _number(r, "y", i + 2, field)] for i, r in enumerate(rows)])
