@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sim
+from cli_run import survsim
 from sim.core.errors import InputError
 from sim.core.streams import stream
 from sim.experiments.fitting import with_values
@@ -43,9 +41,7 @@ def test_example_table_round_trips_through_a_run_and_the_city_report():
     np.testing.assert_array_equal(by_group, [[int(r[k]) for k in keys] for r in rows])
     assert set(c.dept) == {0, 1}, "two jurisdictions in the table"
     # survsim city reports the same counts, per race category and neighbourhood.
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "city", "city_from_table", "--json"],
-                         capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout
+    out = survsim("city", "city_from_table", "--json", cwd=ROOT, check=True).stdout
     rep = json.loads(out)
     cats, group_cat = categories(keys)
     assert rep["residents"] == by_group.sum() and rep["neighbourhoods"] == len(rows)
@@ -104,9 +100,7 @@ def test_bad_tables_are_refused_with_the_field_named(tmp_path, edit, words):
 def test_missing_table_file_exits_2_naming_the_field(tmp_path):
     f = tmp_path / "s.toml"
     f.write_text('extends = "baseline"\n[params.city]\nneighbourhoods = "nowhere.csv"\n')
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "sim.cli", "city", str(f)], capture_output=True, text=True,
-                       env=env, cwd=ROOT)
+    r = survsim("city", str(f), cwd=ROOT)
     assert r.returncode == 2 and "city.neighbourhoods" in r.stderr and "nowhere.csv" in r.stderr
 
 

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-SURVSIM = [sys.executable, "-m", "sim.cli"]
-
-
-def survsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*SURVSIM, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+from cli_run import survsim
 
 
 def test_run_writes_manifest_timeseries_summary(tmp_path):

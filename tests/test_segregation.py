@@ -4,14 +4,12 @@ isolation targets at the three presets; hypersegregation forms majority-Black ar
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import sim
+from cli_run import survsim
 from sim.experiments.fitting import with_values
 from sim.output.cli_tables import city_report
 
@@ -46,9 +44,7 @@ def test_groups_segregate_separately():
 
 
 def test_city_command_json_reports_targets_beside_values():
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "sim.cli", "city", "segregation_hyper", "--json"],
-                         capture_output=True, text=True, env=env, cwd=ROOT, check=True).stdout
+    out = survsim("city", "segregation_hyper", "--json", cwd=ROOT, check=True).stdout
     rep = json.loads(out)
     assert rep["scenario"] == "segregation_hyper" and rep["residents"] == 20_000
     black = rep["groups"]["black"]
@@ -59,7 +55,5 @@ def test_city_command_json_reports_targets_beside_values():
 def test_bad_isolation_is_refused_naming_the_field(tmp_path):
     f = tmp_path / "bad.toml"
     f.write_text('extends = "baseline"\n[params.city]\nisolation = { black = 1.5 }\n')
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    r = subprocess.run([sys.executable, "-m", "sim.cli", "city", str(f)], capture_output=True, text=True,
-                       env=env, cwd=ROOT)
+    r = survsim("city", str(f), cwd=ROOT)
     assert r.returncode == 2 and "isolation" in r.stderr and "1.5" in r.stderr
