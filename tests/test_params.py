@@ -48,3 +48,8 @@ def test_group_keys_default_to_census():
 def test_override_names_the_flag():
     with pytest.raises(InputError, match="--days = 0"):
         sim.load("baseline", {"run.days": 0})
+
+
+def test_a_named_choice_lists_its_names_when_refused():
+    with pytest.raises(InputError, match=r"allowed: one of 'threshold', 'top_k', 'top_k_threshold'"):
+        sim.load("baseline", {"enforcement.search_mode": "top10"})

@@ -17,7 +17,7 @@ import difflib
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -155,4 +155,6 @@ def allowed(field) -> str:
         return f"a number >= {ge}"
     if le is not None:
         return f"a number <= {le}"
+    if get_origin(field.annotation) is Literal:  # a named choice: say which names
+        return "one of " + ", ".join(repr(x) for x in get_args(field.annotation))
     return f"a value of type {getattr(field.annotation, '__name__', field.annotation)}"
