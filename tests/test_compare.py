@@ -9,7 +9,7 @@ import pytest
 
 from sim.experiments.compare import cache_key, compare
 from sim.policy.scenario import load
-from tests.test_cli import survsim
+from cli_run import survsim
 
 ARGS = ["--replicates", "2", "--days", "800", "--residents", "2000"]
 

@@ -18,7 +18,7 @@ from sim.core.errors import InputError
 from sim.core.intervals import MIN_EVENTS, NO_DIFFERENCE, precise_enough, ratio_interval, t_interval
 from sim.experiments.plan import plan
 from sim.output.headline import fix_command, rate_ratio_chart
-from tests.test_cli import survsim
+from cli_run import survsim
 
 SMALL = dict(days=200, residents=2000, cache=None)
 

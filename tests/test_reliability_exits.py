@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.core.paramtree import leaves
 from sim.params import Params
-from tests.test_cli import SURVSIM, survsim
+from cli_run import SURVSIM, survsim
 
 psutil = pytest.importorskip("psutil")
 linux = pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads worker state from /proc")

@@ -22,7 +22,7 @@ from sim.experiments.compare import cache_key, compare
 from sim.output.folders import MARKER, DataWarning, clean_leftovers
 from sim.output.results import atomic_folder
 from sim.policy.scenario import load
-from tests.test_cli import survsim
+from cli_run import survsim
 
 TINY = ("--days", "5", "--residents", "200", "--replicates", "1")
 
