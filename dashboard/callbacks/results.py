@@ -184,6 +184,10 @@ def register(app: dash.Dash, data: Data, page: str) -> None:
                   prevent_initial_call=True)
     def poll(_, jid, sid):
         job = data.job(sid, jid)
+        if job is not None and job.status in ("cancelled", "replaced"):
+            # A poll of the job a newer Apply replaced, answered after the newer job started:
+            # it must not stop the polling or overwrite the status that job now owns.
+            return no_update, no_update, no_update, no_update
         frac, text = progress_text(job)
         running = job is not None and job.status == "running"
         return frac, text, not running, (jid if job is not None and job.status == "done" else no_update)
