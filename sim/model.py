@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 
 from sim.mechanisms import adoption, crime, fear, footage, offenders, patrols
-from sim.mechanisms.trust import StopLog, TrustState
+from sim.mechanisms.trust import TrustState
 from sim.mechanisms.policing import Policing
 from sim.world.city import build_city, categories
 from sim.agents.departments import PoliceDepartment
@@ -24,6 +24,11 @@ from sim.policy.policies import Policy
 from sim.agents.residents import Resident, init_population
 from sim.core.streams import stream
 from sim.agents.vendor import Vendor
+from sim.mechanisms.enforcement import DayCounts
+
+# Recorder rows written as blocks each day (see SurveillanceModel.record).
+BY_KIND = tuple(f"{what}_{name}" for what in ("recorded", "cleared", "searched") for name in crime.OFFENCES)
+COUNT_NAMES = tuple(DayCounts.names())
 
 
 class SurveillanceModel(mesa.Model):
@@ -128,7 +133,6 @@ class SurveillanceModel(mesa.Model):
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.trust = TrustState(p.trust, c.nbh, c.group, c.n_neighbourhoods, G)
         self.trust_term: np.ndarray | None = None  # app log-hazard from trust, refreshed with the price
-        self.stop_log = StopLog(self.pop)
         self.asked_households: list[np.ndarray] = []
         # static + peer + marketing log-hazard terms, kept summed: refreshed where they change.
         self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
@@ -269,11 +273,10 @@ class SurveillanceModel(mesa.Model):
     def update_trust(self) -> None:
         """Trust moves with today's contacts with police, then recovers a day (7.16)."""
         victims_u = self.rng_trust.random(len(self.today))  # drawn every day: paired runs
-        none = np.empty(0, np.int64)
-        # Stops are read from the population's counts, kept up to date even with the loop off.
-        wrongful, other = self.stop_log.new(self.pop) if self.policing.counts.stops.any() else (none, none)
         if not self.p.loops.trust:
             return
+        none = np.empty(0, np.int64)
+        wrongful, other = self.policing.stops_today()
         asked = self.city.hh_head[np.concatenate(self.asked_households)] if self.asked_households else none
         off = self.today
         rec = np.flatnonzero(off.recorded)  # a good contact: the victim's report is taken
@@ -330,11 +333,8 @@ class SurveillanceModel(mesa.Model):
         searches = counts.fr_searches
         r.record(d, "searches_per_1000", 1000 * searches.sum() / len(c.group),
                  1000 * searches / np.maximum(self.group_size, 1))
-        recorded_by_kind = np.bincount(t.kind[t.recorded], minlength=len(crime.OFFENCES))
-        for k, name in enumerate(crime.OFFENCES):
-            r.record(d, f"recorded_{name}", recorded_by_kind[k])
-            r.record(d, f"cleared_{name}", self.policing.cleared_by_kind[k])
-            r.record(d, f"searched_{name}", self.policing.searched_by_kind[k])
+        r.record_rows(d, BY_KIND, np.concatenate([np.bincount(t.kind[t.recorded], minlength=len(crime.OFFENCES)),
+                                                  self.policing.cleared_by_kind, self.policing.searched_by_kind]))
         r.record(d, "crimes_actual", len(t))
         r.record(d, "crimes_reported", t.reported.sum())
         r.record(d, "crimes_recorded", t.recorded.sum())
@@ -342,9 +342,7 @@ class SurveillanceModel(mesa.Model):
         r.record(d, "crimes_discovered", t.discovered.sum())
         for name, value in self.flows.items():
             r.record(d, name, value)
-        for name in counts.names():
-            v = getattr(counts, name)
-            r.record(d, name, v.sum(), v)
+        r.record_rows(d, COUNT_NAMES, counts.table.sum(axis=1), counts.table)
         self.cum_wrongful_stops += counts.wrongful_stops
         rate = self.cum_wrongful_stops / np.maximum(self.group_size, 1)
         ratio = rate / rate[self.reference] if rate[self.reference] > 0 else np.full(G, np.nan)

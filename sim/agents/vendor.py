@@ -61,10 +61,13 @@ class Vendor(mesa.Agent):
             self._end_partnerships(u_exit, d)
         # Only willing departments ever accept: the hazard is computed for them alone.
         w = self.willing_rows
+        open_ = ~(m.partnered[w] | self.ended[w] | self.waiting[w])
+        if not open_.any():  # every willing department has answered: nothing to offer today
+            self._onboard(d.onboard_capacity)
+            return
         hazard = self.base_hazard + d.peer_hazard * (m.dept_peers @ m.partnered[w].astype(np.float32))
         if scrutiny:
             hazard *= 1 - d.scrutiny
-        open_ = ~(m.partnered[w] | self.ended[w] | self.waiting[w])
         accept = w[open_ & (u[w] < -np.expm1(-hazard))]
         self.waiting[accept] = True
         self.queue.extend(accept.tolist())

@@ -107,6 +107,21 @@ class Recorder:
         if by_group is not None:
             self.by_group[day, i] = by_group
 
+    def record_rows(self, day: int, names: tuple[str, ...], values: np.ndarray,
+                    by_group: np.ndarray | None = None) -> None:
+        """:meth:`record` for several metrics at once (``by_group``: one row per metric)."""
+        i = self.rows(names)
+        self.total[day, i] = values
+        if by_group is not None:
+            self.by_group[day, i] = by_group
+
+    def rows(self, names: tuple[str, ...]) -> np.ndarray:
+        """Column indices of ``names`` (cached: the day's record asks for the same tuples)."""
+        cache = self.__dict__.setdefault("_rows", {})
+        if names not in cache:
+            cache[names] = np.array([self.index[n] for n in names], np.intp)
+        return cache[names]
+
     def get(self, name: str, group: int | None = None) -> np.ndarray:
         """Daily series of one metric (whole population, or one group)."""
         i = self.index[name]

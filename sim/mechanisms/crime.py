@@ -11,6 +11,8 @@ changeable assumption). A camera capture raises the chance an offence is reporte
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +97,12 @@ def daily_rates(p: Crime, population: np.ndarray, crime_index: np.ndarray,
     return per_person[:, None] * w[None, :]
 
 
+@functools.cache
+def _cells(types: int, m: int) -> np.ndarray:
+    """Neighbourhood of each (type, neighbourhood) cell, type-major (cached: asked daily)."""
+    return np.tile(np.arange(m), types)
+
+
 def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray,
                  res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator,
                  discovery: np.ndarray | None = None, journey=None,
@@ -120,7 +128,7 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     # scenarios keep the same candidate offences (common random numbers).
     counts = rng.poisson(rates)
     kind = np.repeat(np.arange(rates.shape[0]), counts.sum(axis=1))
-    nbh = np.concatenate([np.repeat(np.arange(rates.shape[1]), c) for c in counts])
+    nbh = np.repeat(_cells(*rates.shape), counts.ravel())  # type-major, as kind
     u = rng.random((4, len(nbh)))  # offender, deterrence, capture, reporting: one each
     kept = u[1] >= p.deterrence * coverage[nbh]
     # Offender: from a home neighbourhood (journey to crime), then a weighted draw inside

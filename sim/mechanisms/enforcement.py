@@ -15,6 +15,7 @@ Counts are kept per group in :class:`DayCounts`; residents keep their own tallie
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -85,14 +86,22 @@ class DayCounts:
     fr_clearances: np.ndarray = field(init=False)        # cleared only thanks to a face-search lead
     footage_obtained_without_warrant: np.ndarray = field(init=False)  # owners' footage, by owner's group
     emotion_flags: np.ndarray = field(init=False)
+    table: np.ndarray = field(init=False, repr=False)  # (counts, n): every count above is a row view of it
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            if f.name != "n":
-                setattr(self, f.name, np.zeros(self.n, np.int64))
+        # One array for all counts, so the day's record is one block copy, not one per count.
+        self.table = np.zeros((len(self.names()), self.n), np.int64)
+        for name, row in zip(self.names(), self.table):
+            setattr(self, name, row)
 
-    def names(self) -> list[str]:
-        return [f.name for f in fields(self) if f.name != "n"]
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return _count_names(cls)
+
+
+@functools.cache
+def _count_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name not in ("n", "table"))
 
 
 @dataclass
@@ -291,10 +300,18 @@ def searching_share(e, drawn: np.ndarray) -> np.ndarray:
 def probe_quality(from_doorbell: np.ndarray, v: np.ndarray, e) -> np.ndarray:
     """Probe quality index per search: doorbell stills, else the other source that ``v`` (a
     uniform, reused from the draw that gave the other image) falls in, by ``other_sources``."""
-    names = ("cctv", "social", "booking")
-    cum = np.cumsum([e.other_sources[k] for k in names])
-    other = np.array([QUALITIES.index(k) for k in names])[np.minimum(np.searchsorted(cum, v, side="right"), 2)]
+    cum, index = _other_sources(tuple(e.other_sources[k] for k in OTHER_SOURCES))
+    other = index[np.minimum(np.searchsorted(cum, v, side="right"), 2)]
     return np.where(from_doorbell, QUALITIES.index("doorbell"), other)
+
+
+OTHER_SOURCES = ("cctv", "social", "booking")
+
+
+@functools.cache
+def _other_sources(shares: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative shares of the other image sources and their quality indices (per day: cached)."""
+    return np.cumsum(shares), np.array([QUALITIES.index(k) for k in OTHER_SOURCES])
 
 
 def licence_gallery(group: np.ndarray, G: int, p: Params, rng: np.random.Generator

@@ -99,6 +99,25 @@ class Policing:
 
     def new_day(self) -> None:
         self.counts = enforcement.DayCounts(len(self.m.group_keys))
+        self._wrongful_today: list[np.ndarray] = []  # residents stopped today, a row once per stop
+        self._other_today: list[np.ndarray] = []
+
+    def count_stops(self, rows: np.ndarray, wrongful: np.ndarray | bool) -> None:
+        """Residents ``rows`` are stopped (a row once per stop); ``wrongful`` marks the wrongful
+        stops. Counted per resident, and listed for today (the trust loop reads the list)."""
+        if isinstance(wrongful, (bool, np.bool_)):
+            bad, other = (rows, rows[:0]) if wrongful else (rows[:0], rows)
+        else:
+            bad, other = rows[wrongful], rows[~wrongful]
+        np.add.at(self.m.pop.stops, rows, 1)
+        np.add.at(self.m.pop.wrongful, bad, 1)
+        self._wrongful_today.append(bad)
+        self._other_today.append(other)
+
+    def stops_today(self) -> tuple[np.ndarray, np.ndarray]:
+        """(wrongfully stopped, otherwise stopped) residents today, a row once per stop."""
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
+        return cat(self._wrongful_today), cat(self._other_today)
 
     def follow_law(self) -> None:
         """Re-derive the score model when the law changed the algorithm in use (an
@@ -153,15 +172,16 @@ class Policing:
         self.searched_by_kind = np.bincount(off.kind[probe], minlength=len(OFFENCES))
         quality = probe_quality(doorbell[probe], u[5, probe] / max(e.other_probes, 1e-12), e)
         # One batch per arrest rule and gallery; thresholds, caps and review vary per probe.
-        batches = np.column_stack([law.match_alone_arrest, law.licence_search])[dept[probe]]
+        # (a code per department: 2 x match-alone arrest + licence search; np.unique over rows is slow)
+        batches = (2 * law.match_alone_arrest.astype(np.int64) + law.licence_search)[dept[probe]]
         # Reviewer's race: white, or else (a simplification) the probe's own race.
         white_reviewer = self.rng_review.random(len(probe)) < e.reviewer_white_share
         other_race = white_reviewer & ~self.probe_white[group[off.offender[probe]]]
-        for rule in np.unique(batches, axis=0):
-            at = (batches == rule).all(axis=1)
+        for rule in np.unique(batches):
+            at = batches == rule
             batch = probe[at]
             offender = off.offender[batch]
-            licence = bool(rule[1])
+            match_alone, licence = bool(rule // 2), bool(rule % 2)
             thr, k = law.search_rules(dept[batch])
             rules = enforcement.SearchRules(thr, k, law.review[dept[batch]], quality[at], other_race[at])
             enrolled = self.gallery.enrolled[offender] | (licence & self.licensed[offender])
@@ -170,9 +190,9 @@ class Policing:
                 group[offender], enrolled, photos, rules, self.scores, p, u[1:3, batch], self.rng_leads,
                 self.rng_review, self.counts)
             self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(m.group_keys))
-            m.pop.stops[offender[true_stopped]] += 1
+            self.count_stops(offender[true_stopped], False)
             cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
-            p_arrest = e.arrest_innocent * (1.0 if rule[0] else e.corroboration_factor)
+            p_arrest = e.arrest_innocent * (1.0 if match_alone else e.corroboration_factor)
             self.stop_innocents(false_stopped.sum(axis=0), p_arrest, licence)
         arrested = off.offender[cleared]
         G = len(m.group_keys)
@@ -213,8 +233,7 @@ class Policing:
         res_rows = np.full(len(who), -1)
         res_rows[resident] = rows
         known = res_rows >= 0
-        np.add.at(m.pop.stops, res_rows[known], 1)
-        np.add.at(m.pop.wrongful, res_rows[known], 1)
+        self.count_stops(res_rows[known], True)
         self.arrest(res_rows[arrested & known], np.bincount(who[arrested & ~known], minlength=G))
 
     def arrest(self, residents: np.ndarray, outsiders_by_group: np.ndarray) -> None:
@@ -244,11 +263,11 @@ class Policing:
         # `validity` (Barrett et al. 2019: ~30%); best case for the vendor, a right reading is
         # grounds for the stop, so only stops on wrong readings count as wrongful.
         stopped = flagged[m.law.emotion_stops[c.dept[c.nbh[flagged]]]]
-        wrong = stopped[self.rng_validity.random(len(stopped)) >= m.p.emotion.validity]
+        is_wrong = self.rng_validity.random(len(stopped)) >= m.p.emotion.validity
+        wrong = stopped[is_wrong]
         self.counts.stops += np.bincount(c.group[stopped], minlength=G)
         self.counts.wrongful_stops += np.bincount(c.group[wrong], minlength=G)
-        np.add.at(m.pop.stops, stopped, 1)
-        np.add.at(m.pop.wrongful, wrong, 1)
+        self.count_stops(stopped, is_wrong)
 
     def patrol(self) -> None:
         """Discretionary stops where presence is; a share end in (rightful) arrests. Then the
@@ -260,7 +279,7 @@ class Policing:
         who = c.random_resident(np.repeat(np.arange(len(per_nbh)), per_nbh), rng.random(int(per_nbh.sum())))
         hit = rng.random(len(who)) < p.hit_rate
         self.counts.stops += np.bincount(c.group[who], minlength=len(m.group_keys))
-        np.add.at(m.pop.stops, who, 1)
+        self.count_stops(who, False)
         self.arrest(who[hit], np.zeros(0, np.int64))
         recorded = np.bincount(m.today.nbh[m.today.recorded], minlength=len(per_nbh))
         self.attention = enforcement.attention_update(self.attention, recorded / np.maximum(m.population, 1), m.p)

@@ -103,18 +103,3 @@ class TrustState:
         """Multiplier of a cooperation chance: 1 + slope * (trust - baseline), floored at 0."""
         return np.maximum(1 + slope * (trust - self.base), 0.0)
 
-
-class StopLog:
-    """Residents stopped since the last look, read from the population's stop counts
-    (so the trust loop needs no hook in the enforcement code)."""
-
-    def __init__(self, pop):
-        self.stops, self.wrongful = pop.stops.copy(), pop.wrongful.copy()
-
-    def new(self, pop) -> tuple[np.ndarray, np.ndarray]:
-        """(wrongfully stopped, otherwise stopped) since the last call, a row once per stop."""
-        rows = np.flatnonzero(pop.stops != self.stops)
-        wrongful = pop.wrongful[rows] - self.wrongful[rows]
-        other = pop.stops[rows] - self.stops[rows] - wrongful
-        self.stops[rows], self.wrongful[rows] = pop.stops[rows], pop.wrongful[rows]
-        return np.repeat(rows, wrongful), np.repeat(rows, other)
