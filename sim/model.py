@@ -87,6 +87,7 @@ class SurveillanceModel(mesa.Model):
         n, m = len(c.nbh), c.n_neighbourhoods
         self.pop_counts = c.population()
         self.population = self.pop_counts.astype(float)
+        self.alert_reach = fear.alert_reach(c.radius, self.population)
         self.hh_count = c.households()
         # Share of each neighbourhood in over-policed categories: where segregation put them.
         self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
@@ -233,7 +234,7 @@ class SurveillanceModel(mesa.Model):
         p, c, pop = self.p, self.city, self.pop
         posts = fear.crime_posts(self.today, c.n_neighbourhoods, p, self.app_live, self.marketing)
         self.flows["crime_posts"] = float(posts.sum())
-        self.posts_1k = fear.posts_per_1k(posts, c.radius, self.population).astype(np.float32)
+        self.posts_1k = fear.posts_per_1k(posts, c.radius, self.alert_reach).astype(np.float32)
         exposure = np.repeat(self.posts_1k, self.pop_counts)  # residents are sorted by neighbourhood
         exposure *= self.exposure_weight
         fear.update_fear(pop.fear, self.fear_pull, exposure, self.contact_mean(pop.fear), p)

@@ -34,9 +34,15 @@ def crime_posts(off: Offences, m: int, p: Params, app_live: bool, marketing: np.
     return (p.vendor.alert_intensity * recorded + shared) * (1 + marketing)
 
 
-def posts_per_1k(posts: np.ndarray, radius: sp.csr_array, population: np.ndarray) -> np.ndarray:
-    """Posts per day per 1,000 residents within each neighbourhood's alert radius."""
-    return 1000 * (radius @ posts) / np.maximum(radius @ population, 1)
+def posts_per_1k(posts: np.ndarray, radius: sp.csr_array, reach: np.ndarray) -> np.ndarray:
+    """Posts per day per 1,000 residents within each neighbourhood's alert radius;
+    ``reach`` is :func:`alert_reach` (fixed for a run)."""
+    return 1000 * (radius @ posts) / reach
+
+
+def alert_reach(radius: sp.csr_array, population: np.ndarray) -> np.ndarray:
+    """Residents within each neighbourhood's alert radius (at least 1)."""
+    return np.maximum(radius @ population, 1)
 
 
 def update_fear(fear: np.ndarray, pull: np.ndarray, exposure: np.ndarray,
