@@ -36,15 +36,17 @@ class SurveillanceModel(mesa.Model):
 
     The day, in order (each item one method):
 
-    1. ``commit_crime``: offences by neighbourhood; cameras capture some; some are
-       reported and recorded; patrols discover some unreported ones.
+    1. ``commit_crime``: offences by neighbourhood, each at a spot; a camera that overlooks
+       the spot captures it; some are reported and recorded; patrols discover some
+       unreported ones.
     2. ``spread_fear``: recorded offences and camera captures become app posts; fear
        follows posts, contacts and decay.
     3. ``offer_partnerships``: the vendor's offers; departments accept (diffusion).
     4. ``adopt``: households buy cameras and residents install the app; installs earn
        partnered departments credits.
     5. ``police``: each partnered city department turns credits into free cameras and
-       asks owners near today's recorded offences for footage.
+       asks the owners around today's recorded offences for footage (only cameras that
+       overlooked an offence show it).
     6. ``investigate``: footage with a usable face is searched against the mugshot
        gallery; reviewed leads become stops and arrests; offences are cleared; every
        arrest adds a photo to the gallery; emotion flags may become stops.
@@ -213,15 +215,16 @@ class SurveillanceModel(mesa.Model):
         self.policing.follow_law()
 
     def commit_crime(self) -> None:
-        coverage = self.coverage
+        coverage, in_view = self.coverage, self.in_view
         if self.p.neutral.cameras:  # cameras spread evenly: the same total coverage everywhere
             coverage = np.full_like(coverage, coverage @ self.population / self.population.sum())
+            in_view = None  # capture by the even coverage, not by where cameras are
         factor = (self.trust.factor(self.p.trust.report_slope, self.trust.by_nbh()) if self.p.loops.trust
                   else None)
         self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
                                         self.city.res_start, self.reporting, self.p.crime, self.rng_crime,
                                         self.policing.discovery, self.journey, self.rng_journey,
-                                        report_factor=factor)
+                                        report_factor=factor, in_view=in_view)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence, for the enforcement path: face usable, review, stop, arrest,
         # clearance, other image source.
@@ -229,6 +232,11 @@ class SurveillanceModel(mesa.Model):
         self.footage = np.zeros(len(self.today), bool)
         self.granted_households: list[np.ndarray] = []
         self.asked_households = []
+
+    def in_view(self, nbh: np.ndarray, spot: np.ndarray) -> np.ndarray:
+        """Is a camera overlooking each offence's spot (see :mod:`sim.mechanisms.footage`)?"""
+        return footage.in_view(nbh, spot, self.city.hh_start, self.hh_count, self.pop.camera,
+                               footage.view_households(self.p.coverage.kappa))
 
     def spread_fear(self) -> None:
         p, c, pop = self.p, self.city, self.pop
@@ -305,7 +313,9 @@ class SurveillanceModel(mesa.Model):
                                                   self.marketing_term, self.trust_term)
 
     def update_coverage(self) -> None:
-        self.coverage = -np.expm1(-self.p.coverage.kappa * self.cameras_by_nbh / np.maximum(self.hh_count, 1))
+        # Expected capture of a spot: 1 - (1 - camera share)^view, for cameras placed at random.
+        share = self.cameras_by_nbh / np.maximum(self.hh_count, 1)
+        self.coverage = 1 - (1 - np.minimum(share, 1)) ** footage.view_households(self.p.coverage.kappa)
 
     def record(self) -> None:
         r, pop, c, G = self.recorder, self.pop, self.city, len(self.group_keys)

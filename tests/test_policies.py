@@ -86,11 +86,17 @@ def heavy_pair():
 
 
 def test_baseline_wrongful_stop_disparity_above_one(heavy_pair):
+    """Black residents are wrongfully stopped more often per head than white men, on events
+    pooled over replicates (the median of per-replicate ratios rests on ~4 stops of Black
+    women each and flips either way: issue 19's rule is to pool events and count them)."""
     base, _ = heavy_pair
-    final = base.timeseries[(base.timeseries.metric == "disparity_wrongful_stops") & (base.timeseries.day == HEAVY["run.days"])]
-    med = final.groupby("group", observed=True).value.median()
-    # NIST: Black women ~8x, American Indian women ~50x white men's FMR; Black people 28.4% of arrests.
-    assert med["black_f"] > 1 and med["black_m"] > 1, med.to_dict()
+    stops = {g: base.series("wrongful_stops", g).to_numpy().sum() for g in ("black_f", "black_m", "white_m")}
+    model = sim.SurveillanceModel(load("baseline", HEAVY).params, seed=0)  # group sizes (~equal in every replicate)
+    size = dict(zip(model.group_keys, model.group_size.tolist()))
+    black = (stops["black_f"] + stops["black_m"]) / (size["black_f"] + size["black_m"])
+    assert stops["black_f"] + stops["black_m"] >= 30, stops  # enough events for the ratio (MIN_EVENTS)
+    # NIST: Black women ~8x, Black men up to ~7x white men's FMR; Black people 28.4% of arrests.
+    assert black / (stops["white_m"] / size["white_m"]) > 1, (stops, size)
 
 
 def test_regulation_lowers_wrongful_arrests_and_stops(heavy_pair):

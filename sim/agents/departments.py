@@ -77,9 +77,9 @@ class PoliceDepartment(mesa.Agent):
         r = m.p.requests
         p_req = np.where(off.kind[mine] == VIOLENT, r.violent_request, r.property_request)
         d = m.today_draws
-        sub = footage.RequestDraws(d.request[mine], d.cause[mine], d.window[mine], d.grant[mine])
+        sub = footage.RequestDraws(d.request[mine], d.cause[mine], d.grant[mine])
         law, i = m.law, self.index
-        out = footage.request_footage(p_req, off.nbh[mine], sub, m.city.hh_start, m.hh_count,
+        out = footage.request_footage(p_req, off.nbh[mine], off.spot[mine], sub, m.city.hh_start, m.hh_count,
                                       m.pop.camera, m.pop.aware, m.pop.fear, m.city.hh_head, m.p,
                                       warrant=law.warrant_required[i], in_app=law.in_app_requests[i],
                                       informed=law.informed_consent[i],

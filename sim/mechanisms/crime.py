@@ -6,13 +6,14 @@ violent crime), each with its own rate, reporting and clearance. Rates in docs/s
 discovered by patrols at mean presence). Offenders are drawn from the neighbourhood's residents with equal offending
 rates across groups unless ``groups.offending_ratio`` says otherwise; propensity and the
 journey to crime are :mod:`sim.mechanisms.offenders` (an explicit,
-changeable assumption). A camera capture raises the chance an offence is reported.
+changeable assumption). An offence happens at a spot among its neighbourhood's households and is
+captured when a camera overlooks that spot; a capture raises the chance it is reported.
 """
 
 from __future__ import annotations
 
 import functools
-
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ class Offences:
     recorded: np.ndarray   # bool
     recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it (victim reports only)
     discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
+    spot: np.ndarray       # uniform in [0, 1): where in its neighbourhood's row of households it happened
 
     def __len__(self) -> int:
         return len(self.nbh)
@@ -107,7 +109,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
                  res_start: np.ndarray, reporting_by_type: np.ndarray, p: Crime, rng: np.random.Generator,
                  discovery: np.ndarray | None = None, journey=None,
                  rng_journey: np.random.Generator | None = None,
-                 report_factor: np.ndarray | None = None) -> Offences:
+                 report_factor: np.ndarray | None = None,
+                 in_view: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -123,13 +126,16 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
             offence); None: offenders live where they offend.
         report_factor: (m,) multiplier of the chance of reporting by neighbourhood (the
             trust loop, :mod:`sim.mechanisms.trust`), or None.
+        in_view: ``in_view(nbh, spot)``: is a camera in view of each offence's spot
+            (:func:`sim.mechanisms.footage.in_view`)? None: a camera captures it with chance
+            ``coverage`` (cameras spread evenly, as under ``neutral.cameras``).
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
     counts = rng.poisson(rates)
     kind = np.repeat(np.arange(rates.shape[0]), counts.sum(axis=1))
     nbh = np.repeat(_cells(*rates.shape), counts.ravel())  # type-major, as kind
-    u = rng.random((4, len(nbh)))  # offender, deterrence, capture, reporting: one each
+    u = rng.random((5, len(nbh)))  # offender, deterrence, capture, reporting, spot: one each
     kept = u[1] >= p.deterrence * coverage[nbh]
     # Offender: from a home neighbourhood (journey to crime), then a weighted draw inside
     # that neighbourhood's slice of the cumulative offending weights.
@@ -139,7 +145,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     hi = offend_cum[end - 1]
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
-    captured = u[2] < coverage[nbh]
+    # Captured when a camera overlooks the spot; footage requests go to the owners around it.
+    captured = u[2] < coverage[nbh] if in_view is None else in_view(nbh, u[4])
     base = reporting_by_type[kind]
     if report_factor is not None:  # trust: the one hook of the trust loop into crime
         base = np.clip(base * report_factor[nbh], 0.0, 1.0)
@@ -159,4 +166,4 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         # which cameras raise, so they would carry the cameras' effect into the fear loop's
         # camera-free counterfactual.
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
-                    recorded_uncaptured[kept], discovered[kept])
+                    recorded_uncaptured[kept], discovered[kept], u[4][kept])

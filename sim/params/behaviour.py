@@ -159,7 +159,7 @@ class Requests(Node):
                                    doc="chance a partnered department requests footage for a recorded violent offence",
                                    assumption=(0.3, 0.9))
     households_near: int = param(20, unit="households", ge=1, le=500,
-                                 doc="households within the 0.5-mile request radius of an offence",
+                                 doc="households within the 0.5-mile request radius of an offence (centred on its spot)",
                                  assumption=(10, 60))
     warrant_required: bool = param(False, unit="bool", doc="requests need a warrant (probable cause)")
     probable_cause: float = param(0.25, unit="probability", ge=0, le=1,

@@ -209,8 +209,9 @@ class Crime(Node):
 
 
 class Coverage(Node):
-    kappa: float = param(5.0, unit="1 / (cameras per household)", ge=0, le=100,
-                         doc="coverage = 1 - exp(-kappa * cameras / households): saturating street coverage",
+    kappa: float = param(5.0, unit="households", ge=0, le=100,
+                         doc="households (rounded) whose camera overlooks an offence's spot; coverage = "
+                             "1 - (1 - cameras / households)^kappa: saturating street coverage",
                          assumption=(2.0, 10.0))
 
 
