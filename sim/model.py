@@ -107,6 +107,9 @@ class SurveillanceModel(mesa.Model):
         self.journey = offenders.Journey(c.xy, np.bincount(c.nbh, weights=self.offend_w, minlength=m),
                                          p.offenders.journey_decay)
         self.rng_journey = stream(seed, "journey")
+        # Passers-by in footage move like offenders do (the same distance decay), weighted by
+        # residents rather than by offending.
+        self.passing = offenders.Journey(c.xy, self.population, p.offenders.journey_decay)
         self.coverage = np.zeros(m)
         self.marketing = np.zeros(m)
         self.marketing_term: np.ndarray | None = None  # beta_marketing * marketing, per resident

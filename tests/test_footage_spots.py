@@ -111,3 +111,19 @@ def test_captures_follow_the_expected_coverage():
     seen = footage.in_view(np.zeros(20000, np.int64), spot, hh_start, hh_count, camera, view=5)
     share = camera.mean()
     assert seen.mean() == pytest.approx(1 - (1 - share) ** 5, abs=0.01)
+
+
+def test_passers_by_come_from_nearby_neighbourhoods_as_offenders_do():
+    """Emotion screening's passers-by move with the journey-to-crime kernel: more come from
+    the owner's own neighbourhood than from any other, none from beyond the kernel's cut."""
+    p = with_values(sim.load("baseline").params, **{"city.n_residents": 6000, "run.days": 5})
+    m = SurveillanceModel(p, seed=1)
+    rng = np.random.default_rng(0)
+    nbh = np.full(20000, 12)
+    home = m.passing.home(nbh, rng.random(len(nbh)))
+    d = np.hypot(*(m.city.xy[home] - m.city.xy[12]).T)
+    counts = np.bincount(home, minlength=m.city.n_neighbourhoods)
+    assert counts.argmax() == 12 and (home == 12).mean() < 0.99  # own neighbourhood most, not all
+    assert d.max() <= 4 * p.offenders.journey_decay + 1e-9  # the kernel's cut
+    no_decay = SurveillanceModel(with_values(p, **{"offenders.journey_decay": 0.0}), seed=1)
+    assert (no_decay.passing.home(nbh, rng.random(len(nbh))) == 12).all()

@@ -255,7 +255,8 @@ class Policing:
         nbh = np.repeat(c.hh_nbh[households], e.passersby)
         if len(nbh) == 0:
             return
-        faces = c.random_resident(nbh, rng.random(len(nbh)))
+        # Passers-by come from nearby neighbourhoods as offenders do (journey decay), by residents.
+        faces = c.random_resident(m.passing.home(nbh, rng.random(len(nbh))), rng.random(len(nbh)))
         flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
         G = len(m.group_keys)
         self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
