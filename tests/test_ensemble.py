@@ -168,3 +168,10 @@ def test_help_lists_the_command():
     top, sub = survsim("--help"), survsim("ensemble", "build", "--help")
     assert top.returncode == 0 and "ensemble" in top.stdout
     assert sub.returncode == 0 and "--patterns" in sub.stdout and "--vary" in sub.stdout
+
+
+def test_readme_count_of_drawn_assumptions_comes_from_the_tree():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"({len(drawable())} today;" in text, "README's count of drawable assumptions is stale"
