@@ -117,6 +117,8 @@ def test_build_writes_reports_and_resumes(tmp_path):
     assert set(m["parameters"]) == set(VARY.split(","))
     assert m["parameters"]["enforcement.violent_clearance"]["prior"] == [0.35, 0.55]
     assert set(m["excluded_from_default"]) == set(PATTERNS) - set(DEFAULT_PATTERNS)
+    assert set(m["at_defaults"]) == {"clearance_violent", "aws_rerun"}  # the defaults judged at the same size
+    assert m["at_defaults"]["aws_rerun"]["passed"] and (out / "draws" / "reference.json").is_file()
     assert len(pd.read_csv(out / "accepted.csv")) == m["accepted"]
     before = (out / "draws.csv").read_text()
 

@@ -50,6 +50,7 @@ from sim.policy.scenario import load
 # Sizes and horizons are settings of a run, not behavioural assumptions: never drawn.
 SETTINGS = ("run.days", "city.n_residents", "city.grid_side", "city.n_jurisdictions", "departments.n_outside")
 QUANTILES = {"min": 0.0, "q10": 0.1, "q50": 0.5, "q90": 0.9, "max": 1.0}
+REFERENCE = 2**31  # spawn key of the shipped defaults' own replicate seeds (draws are numbered below it)
 
 
 # ---- the prior ----------------------------------------------------------------------------
@@ -290,8 +291,11 @@ class Report:
         lines = [f"ensemble: {s['accepted']} of {s['draws']} draws accepted (acceptance rate "
                  f"{s['acceptance_rate']:.1%}); {self.ran} evaluated now in {self.seconds:.1f} s"
                  + (f"; {s['invalid']} draws invalid (broke a rule of the parameter tree)" if s["invalid"] else ""),
-                 "pass rate per pattern (the lowest does most of the rejecting):"]
-        lines += [f"  {k:<20} {s['pass_rates'][k]:6.1%}  {PATTERNS[k].label}" for k in self.patterns]
+                 "pass rate per pattern over the draws (the lowest does most of the rejecting), and the verdict "
+                 "at the shipped defaults at the same size:"]
+        ref = s.get("at_defaults", {})
+        at = {k: "" if "_invalid" in ref or k not in ref else "pass" if ref[k]["passed"] else "FAIL" for k in self.patterns}
+        lines += [f"  {k:<20} {s['pass_rates'][k]:6.1%}  {at[k]:<4}  {PATTERNS[k].label}" for k in self.patterns]
         lines += [f"note: {n}" for n in self.notes]
         lines.append(f"Results: {self.out} (" + ", ".join(f.name for f in self.files) + ")")
         return lines
@@ -316,10 +320,31 @@ def build(b: Build, progress: Callable[[int], None] | None = None, images: bool 
     table = rejection_abc(b.prior, evaluate, b.patterns, b.draws, b.seed, b.replicates, store=b.store,
                           workers=b.workers, scheduler=b.scheduler, progress=progress)
     summary = summarise(table, b.prior, b.patterns)
+    summary["at_defaults"] = _reference(b, evaluate)
     notes = [] if summary["accepted"] else ["no draw was accepted: the chart shows the priors only; see the pass "
                                             "rates for the pattern that rejects, or choose --patterns"]
+    ref = summary["at_defaults"]
+    failing = [k for k in b.patterns if "_invalid" not in ref and not ref[k]["passed"]]
+    if failing:
+        notes.insert(0, f"at {b.residents:,} residents x {b.replicates} replicate(s) the shipped defaults themselves "
+                        f"fail {', '.join(failing)}: at this size those patterns reject for the city size or chance, "
+                        "not only for the parameters; raise --residents or --replicates, or leave them out with "
+                        "--patterns")
     files = _write(b, table, summary, time.monotonic() - t0, notes, images)
     return Report(b.out, summary, b.patterns, missing, time.monotonic() - t0, files, notes)
+
+
+def _reference(b: Build, evaluate: Callable) -> dict:
+    """The chosen patterns at the shipped defaults, at the ensemble's size and replicates
+    (own seeds), stored beside the draws: does the size alone make a pattern fail?"""
+    path = b.store / "reference.json"
+    try:
+        return json.loads(path.read_text())["result"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    res = _timed(evaluate, {}, draw_seeds(b.seed, REFERENCE, b.replicates))
+    atomic_write(path, lambda f: f.write_text(json.dumps(res)))
+    return res["result"]
 
 
 def _write(b: Build, table: pd.DataFrame, summary: dict, seconds: float, notes: list[str], images: bool) -> list[Path]:
@@ -338,7 +363,8 @@ def _write(b: Build, table: pd.DataFrame, summary: dict, seconds: float, notes: 
                      for k in b.patterns},
         "default_patterns": list(DEFAULT_PATTERNS),
         "excluded_from_default": {k: p.excluded for k, p in PATTERNS.items() if p.excluded},
-        **{k: summary[k] for k in ("draws", "accepted", "acceptance_rate", "invalid", "pass_rates", "parameters")},
+        **{k: summary[k] for k in ("draws", "accepted", "acceptance_rate", "invalid", "pass_rates")},
+        "at_defaults": summary["at_defaults"], "parameters": summary["parameters"],
         "notes": notes, "seconds": round(seconds, 1), "survsim_version": version(), "git_commit": git_commit(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     atomic_write(files[2], lambda f: f.write_text(json.dumps(manifest, indent=2, default=str)))

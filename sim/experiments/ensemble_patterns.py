@@ -141,7 +141,7 @@ def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[s
             values = dict(pc.values)
             if key == "disparity":
                 black = [v for k, v in values.items() if k.startswith("ratio_black_")]
-                values["ratio_black_min"] = float(min(black)) if black else float("nan")
+                values["ratio_black_min"] = float(np.min(black)) if black else float("nan")  # NaN if any is
             out[key] = {"value": float(values[p.value]), "passed": bool(pc.passed)}
     return out
 

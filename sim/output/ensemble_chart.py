@@ -48,7 +48,9 @@ def ranges_chart(parameters: dict[str, dict[str, Any]], title: str) -> go.Figure
     fig.update_xaxes(range=[-0.05, 1.05], title="position in the declared range (0 = low end, 1 = high end)",
                      tickformat=".0%")
     fig.update_yaxes(categoryorder="array", categoryarray=names, tickfont_size=10)
-    fig.update_layout(title=dict(text=f"Prior and accepted ranges<br><sup>{title}</sup>", y=0.98, yanchor="top"),
-                      template="plotly_white", width=1100, height=230 + 18 * len(names), margin=dict(l=260, t=150),
+    height = 230 + 18 * len(names)
+    fig.update_layout(title=dict(text=f"Prior and accepted ranges<br><sup>{title}</sup>", yref="container",
+                                 y=1 - 20 / height, yanchor="top"),
+                      template="plotly_white", width=1100, height=height, margin=dict(l=260, t=150),
                       legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
     return fig
