@@ -20,10 +20,12 @@ from rich.table import Table
 
 from sim.core.errors import InputError
 from sim.experiments.process import DelayedProgress as _DelayedProgress
+from sim.experiments.ensemble_cli import ensemble_app
 from sim.experiments.process import Interrupted, check_port, install_handlers
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
+app.add_typer(ensemble_app)  # survsim ensemble build: sim/experiments/ensemble_cli.py
 # Wide tables when piped to a file (rich assumes 80 columns without a terminal).
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 out = Console(width=None if sys.stdout.isatty() else 160)

@@ -90,22 +90,36 @@ def arrests_and_clearance(p: Params, seeds: range) -> dict[str, float]:
     """Over whole runs (pooled over seeds): each race category's share of arrests
     (``arrests_<category>``) and the share of recorded property and violent offences
     cleared (``clearance_property``, ``clearance_violent``)."""
-    cats = [k.rsplit("_", 1)[0] for k in p.group_keys]
-    arrests = np.zeros(len(p.group_keys))
-    rec = {"property": 0.0, "violent": 0.0}
-    clr = {"property": 0.0, "violent": 0.0}
+    tallies = []
     for s in seeds:
         m = SurveillanceModel(p, seed=s)
         m.run()
-        r = m.recorder
-        arrests += np.nansum(r.by_group[:, r.index["arrests"], :], axis=0)
-        for kind in ("petty_theft", "vehicle_theft", "burglary", "violent"):
-            key = "violent" if kind == "violent" else "property"
-            rec[key] += np.nansum(r.get(f"recorded_{kind}"))
-            clr[key] += np.nansum(r.get(f"cleared_{kind}"))
+        tallies.append(run_counts(m))
+    return pooled_shares(p.group_keys, tallies)
+
+
+CLEARED_KINDS = ("petty_theft", "vehicle_theft", "burglary", "violent")
+
+
+def run_counts(m: SurveillanceModel) -> dict[str, list[float]]:
+    """What :func:`pooled_shares` needs from one finished run: arrests by group, and
+    recorded and cleared offences by kind (plain lists, so a run can carry them)."""
+    r = m.recorder
+    return {"arrests": np.nansum(r.by_group[:, r.index["arrests"], :], axis=0).tolist(),
+            "recorded": [float(np.nansum(r.get(f"recorded_{k}"))) for k in CLEARED_KINDS],
+            "cleared": [float(np.nansum(r.get(f"cleared_{k}"))) for k in CLEARED_KINDS]}
+
+
+def pooled_shares(group_keys: tuple[str, ...] | list[str], tallies: list[dict]) -> dict[str, float]:
+    """Arrest shares by race category and clearance by kind, pooled over runs' :func:`run_counts`."""
+    cats = [k.rsplit("_", 1)[0] for k in group_keys]
+    arrests = np.sum([t["arrests"] for t in tallies], axis=0)
+    rec, clr = np.sum([t["recorded"] for t in tallies], axis=0), np.sum([t["cleared"] for t in tallies], axis=0)
     out = {f"arrests_{c}": float(arrests[[i for i, x in enumerate(cats) if x == c]].sum() / max(arrests.sum(), 1))
            for c in dict.fromkeys(cats)}
-    out.update({f"clearance_{k}": clr[k] / max(rec[k], 1) for k in rec})
+    prop = [i for i, k in enumerate(CLEARED_KINDS) if k != "violent"]
+    out["clearance_property"] = float(clr[prop].sum() / max(rec[prop].sum(), 1))
+    out["clearance_violent"] = float(clr[-1] / max(rec[-1], 1))
     return out
 
 

@@ -13,6 +13,7 @@ from sim.experiments.fitting import (ADOPTION_2018_DAY, ADOPTION_2018_SHARE, ADO
                                      ARREST_SHARES, CLEARANCE, PARTNER_TARGETS, arrests_and_clearance,
                                      camera_share, partners, with_values)
 from sim.model import SurveillanceModel
+from sim.params import Params
 from sim.output.validation_page import format_value
 from sim.recognition import TargetCheck, recognition_targets
 from sim.policy.scenario import load
@@ -80,24 +81,30 @@ def model_checks(seeds: Sequence[int] = SEEDS) -> tuple[list[TargetCheck], list[
         _check("Black share of arrests over the baseline run (2017-2021) [fitted]", FBI_ARRESTS,
                ARREST_SHARES["black"], run["arrests_black"], ARREST_BANDS["black"]),
     ]
+    return fitted, independent_checks(run)
+
+
+def independent_checks(run: dict[str, float]) -> list[TargetCheck]:
+    """The check rows (no parameter fitted to them) from pooled arrest shares and clearance
+    (:func:`sim.experiments.fitting.arrests_and_clearance` or ``pooled_shares``)."""
     checks = [_check(f"{LABEL[c]} share of arrests over the baseline run [check]",
                      FBI_ARRESTS + (", of arrests with ethnicity" if c == "hispanic" else ""),
                      ARREST_SHARES[c], run[f"arrests_{c}"], ARREST_BANDS[c], evidence="check")
               for c in ("hispanic", "asian", "native") if f"arrests_{c}" in run]
-    checks += [_check(f"{k} recorded offences cleared over the baseline run [check]", FBI_CLEARANCE, CLEARANCE[k],
-                      run[f"clearance_{k}"], CLEARANCE_BANDS[k], evidence="check") for k in ("property", "violent")]
-    return fitted, checks
+    return checks + [_check(f"{k} recorded offences cleared over the baseline run [check]", FBI_CLEARANCE,
+                            CLEARANCE[k], run[f"clearance_{k}"], CLEARANCE_BANDS[k], evidence="check")
+                     for k in ("property", "violent")]
 
 
 WASHCO_SEARCHES = 1_000   # > 1,000 searches logged in 2018 (lower bound); "up to ~20 a day"
 NYPD_MATCH_SHARE = 0.264  # NYPD 2018: 1,851 possible matches of 7,024 requests
 
 
-def search_funnel(seeds: Sequence[int] = SEEDS) -> tuple[float, float]:
+def search_funnel(seeds: Sequence[int] = SEEDS, base: Params | None = None) -> tuple[float, float]:
     """Baseline in 2018 (days 366-730): face searches a year were every department searching
     (the run's count over ``fr_departments``), and the share of searches where review picked a
-    candidate; pooled over seeds."""
-    p = with_values(load("baseline").params, **{"run.days": 730})
+    candidate; pooled over seeds. ``base``: the baseline's parameters (default: shipped)."""
+    p = with_values(base or load("baseline").params, **{"run.days": 730})
     searches = matches = 0.0
     for s in seeds:
         m = SurveillanceModel(p, seed=s)
@@ -108,10 +115,12 @@ def search_funnel(seeds: Sequence[int] = SEEDS) -> tuple[float, float]:
     return float(per_year), float(matches / max(searches, 1))
 
 
-def funnel_targets(seeds: Sequence[int] = SEEDS) -> list[TargetCheck]:
-    """Search volume (fitted: ``enforcement.other_probes``) and lead yield (a check)."""
-    per_year, match = search_funnel(seeds)
-    ratio = load("baseline").params.gallery.catchment_ratio  # the gallery's catchment per city resident
+def funnel_targets(seeds: Sequence[int] = SEEDS, base: Params | None = None) -> list[TargetCheck]:
+    """Search volume (fitted: ``enforcement.other_probes``) and lead yield (a check), from
+    ``base`` (default: the shipped baseline's parameters)."""
+    base = base or load("baseline").params
+    per_year, match = search_funnel(seeds, base)
+    ratio = base.gallery.catchment_ratio  # the gallery's catchment per city resident
     return [
         TargetCheck.of(f"face searches a year, 20,000-resident city, all units searching (Washington County's "
                        f"2018 count / its catchment ratio {ratio:g})",
@@ -141,4 +150,5 @@ def calibration_rows(seeds: Sequence[int] = SEEDS) -> tuple[list[TargetCheck], l
             checks + [r for r in rest if r.evidence == "check"])
 
 
-__all__ = ["TargetCheck", "all_targets", "calibration_rows", "model_checks", "model_targets", "format_value"]
+__all__ = ["TargetCheck", "all_targets", "calibration_rows", "independent_checks", "model_checks", "model_targets",
+           "format_value"]

@@ -28,7 +28,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim.mechanisms.crime import VIOLENT
-from sim.experiments.fitting import ADOPTION_2018_DAY, ADOPTION_DAY, partnership_series, with_values
+from sim.experiments.fitting import ADOPTION_2018_DAY, ADOPTION_DAY, partnership_series, run_counts, with_values
 from sim.core.groups import label
 from sim.model import SurveillanceModel
 from sim.params import Params
@@ -73,6 +73,7 @@ class BaselineRun:
     prop_conventional: np.ndarray  # (days + 1,) of which cleared by conventional investigation
     fr_cleared: np.ndarray       # (days + 1,) offences (any kind) cleared only through face recognition
     prop_discovered: float       # share of recorded property offences that patrols discovered
+    counts: dict                 # arrests by group, offences recorded and cleared by kind (fitting.run_counts)
 
 
 def run_baseline(params: Params, seed: int) -> BaselineRun:
@@ -102,7 +103,7 @@ def run_baseline(params: Params, seed: int) -> BaselineRun:
         seed, r.get("cameras") / len(m.pop.camera), r.get("fear_mean").copy(), r.get("crimes_actual").copy(),
         r.get("crimes_recorded").copy(), np.nansum(by[:, r.index["wrongful_stops"], :], axis=0),
         np.nansum(by[:, r.index["arrests"], :], axis=0), np.bincount(m.city.group, minlength=len(m.group_keys)),
-        prop_rec, prop_conv, fr, float(discovered / max(prop_rec.sum(), 1)))
+        prop_rec, prop_conv, fr, float(discovered / max(prop_rec.sum(), 1)), run_counts(m))
 
 
 def run_partners(params: Params, seed: int) -> np.ndarray:

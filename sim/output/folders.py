@@ -2,7 +2,7 @@
 anything runs, and the cleaning of temporary leftovers of killed runs.
 
 Every folder survsim creates (results of run/compare/frontier/decompose/validate, cache
-entries, sweep stores, sensitivity folders) carries a small marker file
+entries, sweep stores, sensitivity and ensemble folders) carries a small marker file
 :data:`MARKER` (JSON: survsim version and the folder's kind). survsim replaces or deletes
 only folders with that marker; an existing non-empty folder without it is refused before
 any run, with a message naming the flag, so a typo in ``--out`` cannot delete a user's
@@ -24,9 +24,9 @@ from pathlib import Path
 from sim.core.errors import InputError
 
 MARKER = ".survsim"
-KINDS = ("results", "cache", "sweep store", "sensitivity")
+KINDS = ("results", "cache", "sweep store", "sensitivity", "ensemble")
 WHAT = {"results": "survsim results folder", "cache": "survsim cache", "sweep store": "sweep store",
-        "sensitivity": "survsim sensitivity folder"}
+        "sensitivity": "survsim sensitivity folder", "ensemble": "survsim ensemble folder"}
 # Temporary names carry the writer's pid: ".<name>.tmp-<pid>-<8 hex>" (older versions: no pid).
 _TMP = re.compile(r"\.tmp-(?:(\d+)-)?[0-9a-f]{8}$")
 _LEGACY_RUN = re.compile(r"^\.tmp-p\d+-r\d+-[0-9a-f]{8}$")  # sweep run temporaries before pids
