@@ -36,17 +36,15 @@ class SurveillanceModel(mesa.Model):
 
     The day, in order (each item one method):
 
-    1. ``commit_crime``: offences by neighbourhood, each at a spot; a camera that overlooks
-       the spot captures it; some are reported and recorded; patrols discover some
-       unreported ones.
+    1. ``commit_crime``: offences at spots in neighbourhoods; cameras overlooking a spot
+       capture it; some are reported and recorded; patrols discover unreported ones.
     2. ``spread_fear``: recorded offences and camera captures become app posts; fear
        follows posts, contacts and decay.
     3. ``offer_partnerships``: the vendor's offers; departments accept (diffusion).
     4. ``adopt``: households buy cameras and residents install the app; installs earn
        partnered departments credits.
     5. ``police``: each partnered city department turns credits into free cameras and
-       asks the owners around today's recorded offences for footage (only cameras that
-       overlooked an offence show it).
+       asks the owners around today's recorded offences for footage.
     6. ``investigate``: footage with a usable face is searched against the mugshot
        gallery; reviewed leads become stops and arrests; offences are cleared; every
        arrest adds a photo to the gallery; emotion flags may become stops.
@@ -90,6 +88,7 @@ class SurveillanceModel(mesa.Model):
         self.pop_counts = c.population()
         self.population = self.pop_counts.astype(float)
         self.alert_reach = fear.alert_reach(c.radius, self.population)
+        self.view = footage.view_households(p.coverage.kappa)  # households overlooking an offence's spot
         self.hh_count = c.households()
         # Share of each neighbourhood in over-policed categories: where segregation put them.
         self.over_policed_share = np.bincount(c.nbh, weights=self.over_policed, minlength=m) / np.maximum(
@@ -107,8 +106,7 @@ class SurveillanceModel(mesa.Model):
         self.journey = offenders.Journey(c.xy, np.bincount(c.nbh, weights=self.offend_w, minlength=m),
                                          p.offenders.journey_decay)
         self.rng_journey = stream(seed, "journey")
-        # Passers-by in footage move like offenders do (the same distance decay), weighted by
-        # residents rather than by offending.
+        # Passers-by in footage move as offenders do, weighted by residents, not offending.
         self.passing = offenders.Journey(c.xy, self.population, p.offenders.journey_decay)
         self.coverage = np.zeros(m)
         self.marketing = np.zeros(m)
@@ -139,17 +137,13 @@ class SurveillanceModel(mesa.Model):
         self.static_hazard = adoption.static_term(p.adoption, p.fear.baseline, self.pop.privacy)
         self.trust = TrustState(p.trust, c.nbh, c.group, c.n_neighbourhoods, G)
         self.trust_term: np.ndarray | None = None  # app log-hazard from trust, refreshed with the price
-        self.asked_households: list[np.ndarray] = []
         # static + peer + marketing log-hazard terms, kept summed: refreshed where they change.
         self.slow_hazard = adoption.slow_term(p.adoption, self.static_hazard, self.peer_share, None)
         self.join_platform(np.flatnonzero(self.pop.camera[c.household]))
-
         self.reference = self.group_keys.index(p.enforcement.reference_group)
         self.cum_wrongful_stops = np.zeros(G, np.int64)
         # Residents of each group in each neighbourhood: person-days on camera by group.
-        self.nbh_group_pop = np.zeros((m, G))
-        np.add.at(self.nbh_group_pop, (c.nbh, c.group), 1.0)
-
+        self.nbh_group_pop = np.bincount(c.nbh * G + c.group, minlength=m * G).reshape(m, G).astype(float)
         gc.disable()  # a million new objects trigger many useless collections (~1/3 of build time)
         try:
             Resident.create_agents(self, n, row=np.arange(n))
@@ -229,8 +223,7 @@ class SurveillanceModel(mesa.Model):
                                         self.policing.discovery, self.journey, self.rng_journey,
                                         report_factor=factor, in_view=in_view)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
-        # Per offence, for the enforcement path: face usable, review, stop, arrest,
-        # clearance, other image source.
+        # Per offence: face usable, review, stop, arrest, clearance, other image source.
         self.today_u = self.rng_enforce.random((6, len(self.today)))
         self.footage = np.zeros(len(self.today), bool)
         self.granted_households: list[np.ndarray] = []
@@ -238,8 +231,7 @@ class SurveillanceModel(mesa.Model):
 
     def in_view(self, nbh: np.ndarray, spot: np.ndarray) -> np.ndarray:
         """Is a camera overlooking each offence's spot (see :mod:`sim.mechanisms.footage`)?"""
-        return footage.in_view(nbh, spot, self.city.hh_start, self.hh_count, self.pop.camera,
-                               footage.view_households(self.p.coverage.kappa))
+        return footage.in_view(nbh, spot, self.city.hh_start, self.hh_count, self.pop.camera, self.view)
 
     def spread_fear(self) -> None:
         p, c, pop = self.p, self.city, self.pop
@@ -318,7 +310,7 @@ class SurveillanceModel(mesa.Model):
     def update_coverage(self) -> None:
         # Expected capture of a spot: 1 - (1 - camera share)^view, for cameras placed at random.
         share = self.cameras_by_nbh / np.maximum(self.hh_count, 1)
-        self.coverage = 1 - (1 - np.minimum(share, 1)) ** footage.view_households(self.p.coverage.kappa)
+        self.coverage = 1 - (1 - np.minimum(share, 1)) ** self.view
 
     def record(self) -> None:
         r, pop, c, G = self.recorder, self.pop, self.city, len(self.group_keys)
