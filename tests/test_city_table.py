@@ -115,3 +115,36 @@ def test_missing_table_file_is_refused_when_the_scenario_is_loaded(tmp_path):
     with pytest.raises(InputError, match="override: field 'params.city.neighbourhoods' = 'gone.csv'"):
         sim.load("baseline", overrides={"city.neighbourhoods": "gone.csv"})
     sim.load("city_from_table")  # a shipped table is found
+
+
+@pytest.mark.parametrize("move", ["negative_fractional", "doubled", "reversed_rows"])
+def test_a_table_at_any_positions_builds_and_long_ties_stay_within_reach(tmp_path, move):
+    """Tract tables come in real units and any order (negative or fractional positions,
+    spacing other than 1, rows not in grid order). The network's long ties must reach only
+    neighbourhoods within ``network.long_tie_radius`` of home; the grid-only sampler looped
+    forever on negative positions and indexed past the end on wider spacing."""
+    rows = _rows()
+    for r in rows:
+        x, y = float(r["x"]), float(r["y"])
+        if move == "negative_fractional":
+            r["x"], r["y"] = str(x - 10.5), str(y - 3.25)
+        elif move == "doubled":
+            r["x"], r["y"] = str(2 * x), str(2 * y)
+    if move == "reversed_rows":
+        rows = rows[::-1]
+    path = tmp_path / "tracts.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    p = with_values(sim.load("city_from_table").params, **{"city.neighbourhoods": str(path), "run.days": 5})
+    m = SurveillanceModel(p, seed=2)
+    m.run()
+    a = m.adjacency.tocoo()
+    xy = m.city.xy[m.city.nbh]
+    dist = np.hypot(*(xy[a.row] - xy[a.col]).T)
+    # Local and household ties stay in the neighbourhood, so every tie between neighbourhoods
+    # is a long tie, within the radius in table units; and long ties do leave home.
+    assert dist.max() <= p.network.long_tie_radius + 1e-9, dist.max()
+    assert (dist > 0).sum() > 0.5 * len(m.city.nbh) * p.network.long_ties * (1 if move != "doubled" else 0.1)
+    assert m.recorder.get("cameras")[-1] > 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from scipy.spatial import cKDTree
 
 from sim.world.city import City
 from sim.params import Network
@@ -72,8 +73,11 @@ def long_tie_ends(city: City, src: np.ndarray, radius: float, rng: np.random.Gen
     neighbourhood, row by row of the grid): at a million residents city-wide ties miss the
     cache and make the whole day ~1.5x slower."""
     n = len(city.nbh)
+    side = int(round(np.sqrt(len(city.xy))))
+    grid = np.column_stack([np.arange(len(city.xy)) % side, np.arange(len(city.xy)) // side])
+    if len(city.xy) != side * side or not np.array_equal(city.xy, grid):
+        return _ends_by_distance(city, src, radius, rng)  # a city from a table: any positions
     xy = city.xy.astype(np.int64)
-    side = int(xy.max()) + 1
     if radius >= np.hypot(side - 1, side - 1):
         return rng.integers(0, n, size=src.size)
     r = int(radius)
@@ -91,6 +95,25 @@ def long_tie_ends(city: City, src: np.ndarray, radius: float, rng: np.random.Gen
         nbh[todo[ok]] = cell[ok]
         todo = todo[~ok]
     return city.random_resident(nbh, rng.random(src.size))
+
+
+def _ends_by_distance(city: City, src: np.ndarray, radius: float, rng: np.random.Generator) -> np.ndarray:
+    """:func:`long_tie_ends` for neighbourhoods at any positions (a city from a table, in
+    neighbourhood widths, negative or fractional): a neighbourhood within ``radius`` of the
+    resident's own (own included), in proportion to residents, then a resident of it."""
+    pop = city.population().astype(float)
+    near = cKDTree(city.xy).query_ball_point(city.xy, r=radius)
+    indptr = np.concatenate(([0], np.cumsum([len(x) for x in near])))
+    indices = np.concatenate([np.sort(x) for x in near]).astype(np.int64)
+    w = pop[indices]
+    rows = np.repeat(np.arange(len(near)), np.diff(indptr))
+    cum = np.cumsum(w)
+    start = np.concatenate(([0.0], cum))[indptr[:-1]]
+    total = np.add.reduceat(w, indptr[:-1])  # >= the own neighbourhood's residents: > 0 for a source
+    cdf = (cum - start[rows]) / np.maximum(total[rows], 1e-300) + rows  # row-wise shares, offset by row
+    own = city.nbh[src]
+    pos = np.clip(np.searchsorted(cdf, own + rng.random(src.size), side="right"), indptr[own], indptr[own + 1] - 1)
+    return city.random_resident(indices[pos], rng.random(src.size))
 
 
 def row_normalise(a: sp.csr_array) -> sp.csr_array:
