@@ -203,13 +203,15 @@ class Patrol(Node):
     """Discretionary policing (sim.mechanisms.patrols): presence by a department rule,
     discovery of unreported offences, stops and arrests. Clearance does not use it."""
 
-    over_policing: float = param(6.2, unit="log-ratio per over-policed share", ge=0, le=30,
+    over_policing: float = param(6.5, unit="log-ratio per over-policed share", ge=0, le=30,
                                  doc="departments' preference: patrol presence per resident rises as exp(this x share "
                                      "of the neighbourhood in over-policed categories), historical over-policing, not "
                                      "offending; it moves stops, arrests and discovered offences, never the chance a "
                                      "recorded offence is cleared",
                                  source="fitted: Black people 28.4% of city arrests vs 13.4% of population (FBI CIUS "
-                                        "2019); secant over 4 seeds (6.0: 28.0%, 6.5: 29.1%, 7.5: 29.3%)")
+                                        "2019); secant, refitted after footage came from the cameras in view (which had "
+                                        "lowered it from 27.0% to 25.4% at 6.2): 6.2: 25.4% (4 seeds), 6.6: 29.2% (8), "
+                                        "7.0: 29.5% (8), 7.3: 29.9% (8); seed noise ~1.5 points at 4 seeds")
     over_policed: list[str] = param(["black"], unit="race categories",
                                     doc="categories (group keys without _f/_m) whose neighbourhoods draw more policing")
     hotspot_focus: float = param(1.5, unit="exponent", ge=0, le=4,
