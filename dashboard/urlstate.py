@@ -32,7 +32,8 @@ from sim.core.groups import GROUP_KEYS
 from sim.core.metrics import BY_NAME
 from sim.output.style import scenario_label
 from sim.params import Params
-from sim.policy.scenario import shipped
+from sim.core.errors import InputError
+from sim.policy.scenario import load, shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
 MAX_SCENARIOS = 6         # compared with the baseline (the palette has 8 colours)
@@ -64,6 +65,23 @@ def scenario_options(names: list[str]) -> list[dict[str, str]]:
 def scenario_names() -> list[str]:
     """Shipped scenarios that can be compared with each other (same demographic groups)."""
     return [p.stem for p in shipped() if p.stem not in EXCLUDED]
+
+
+EDUCATOR_CITY = "educator"  # the educator preset's made-up grid city
+
+
+@functools.lru_cache(maxsize=1)
+def educator_cities() -> tuple[str, ...]:
+    """Cities the educator page can run: its own grid preset, then every shipped scenario
+    whose city is read from a neighbourhood table (``[params.city] neighbourhoods``)."""
+    tables = []
+    for path in shipped():
+        try:
+            if path.stem != EDUCATOR_CITY and load(path.stem).params.city.neighbourhoods:
+                tables.append(path.stem)
+        except InputError:  # a broken scenario file is reported where it is run, not here
+            continue
+    return (EDUCATOR_CITY, *tables)
 
 
 # --- field parsers: raw (str from the URL, or a control's value) -> value, or ValueError ---
@@ -220,11 +238,13 @@ class WhatIfView:
 
 @dataclass(frozen=True)
 class EducatorView:
-    """The educator city: its seed, and days advanced per tick while playing."""
+    """The educator city: its seed, days advanced per tick while playing, the map's layer,
+    and which city (the grid preset or a table city's scenario)."""
 
     seed: int = spec(_int(0, 2**31 - 1), 1)
     speed: int = spec(_int(1, 30), 3)
     layer: str = spec(_choice(("coverage", "attention", "group_b")), "coverage")
+    city: str = spec(_choice(educator_cities), EDUCATOR_CITY)
 
     def fix(self) -> tuple[EducatorView, list[str]]:
         return self, []
