@@ -102,9 +102,10 @@ def city_map(snap: dict[str, Any]) -> go.Figure:
     return _map_frame(fig, snap, caption, title)
 
 
-def _stop_marks(fig: go.Figure, snap: dict[str, Any]) -> int:
+def _stop_marks(fig: go.Figure, snap: dict[str, Any], short: bool = False) -> int:
     """Residents stopped in the last 30 days, by group (earlier and today), and wrongful
-    stops; returns the number stopped today."""
+    stops; returns the number stopped today. ``short``: legend entries name the group only
+    (the legend's title says they are stops), so five census groups fit a narrow map."""
     day = snap["day"]
     sx, sd, sw = snap["stop_xy"], snap["stop_day"], snap["stop_wrongful"]
     sg = snap.get("stop_group", np.zeros(len(sd), int))
@@ -114,26 +115,48 @@ def _stop_marks(fig: go.Figure, snap: dict[str, Any]) -> int:
         mine = (sg == g) & ~sw
         for when, sel, size, opacity in (("earlier", mine & ~today, 8, 0.6), ("today", mine & today, 12, 1.0)):
             fig.add_scatter(x=sx[sel, 0] if len(sx) else [], y=sx[sel, 1] if len(sx) else [], mode="markers",
-                            name=f"Stop of {_whom(key)} ({when})", opacity=opacity, hoverinfo="skip",
+                            name=(f"{category_label(key)}" + (" (today)" if when == "today" else "")) if short
+                            else f"Stop of {_whom(key)} ({when})", opacity=opacity, hoverinfo="skip",
                             showlegend=when == "earlier", legendgroup=key,
                             marker=dict(size=size, color=colour, symbol=symbol, line=MARKER_LINE))
     fig.add_scatter(x=sx[sw, 0] if len(sx) else [], y=sx[sw, 1] if len(sx) else [], mode="markers",
-                    name="Wrongful stop (innocent person)", hoverinfo="skip",
+                    name="Wrongful stop (innocent person)" if not short else "wrongful stop", hoverinfo="skip",
                     marker=dict(size=13, color=WRONG_COLOUR, symbol="x", line=MARKER_LINE))
     return int(today.sum())
 
 
-def _map_frame(fig: go.Figure, snap: dict[str, Any], caption: str, subtitle: str) -> go.Figure:
-    """Title (the day), caption, legend under the map, size."""
+def _map_frame(fig: go.Figure, snap: dict[str, Any], caption: str, subtitle: str, legend_rows: int = 1,
+               legend_title: str = "") -> go.Figure:
+    """Title (the day), caption, legend under the map (``legend_rows`` rows kept free for
+    it, so a legend that wraps on a narrow map does not run into the caption), size."""
     when = date_of(snap["day"], snap["start_date"])
     fig = apply_style(fig, f"The city on {when[0].lower()}{when[1:]}", _wrap(caption, 80), subtitle=subtitle,
                       axis_room=12)
+    extra = LEGEND_ROW * (legend_rows - 1)
     fig.update_layout(legend=dict(orientation="h", x=0, y=-0.01, yanchor="top", font=dict(size=12)),
-                      margin=dict(l=20, r=20, t=80, b=150), uirevision="map", height=MAP_HEIGHT)
+                      margin=dict(l=20, r=20, t=80, b=150 + extra), uirevision="map", height=MAP_HEIGHT + extra)
+    if legend_title:
+        fig.update_layout(legend_title=dict(text=legend_title, side="top", font=dict(size=12)))
     for a in fig.layout.annotations:
         if a.name == "caption":
-            a.update(xshift=0, yshift=-48)
+            a.update(xshift=0, yshift=-48 - extra)
     return fig
+
+
+LEGEND_ROW = 24         # px per row of the map's legend
+LEGEND_WIDTH = 440      # px a legend row may fill on the narrowest map card (the educator page's)
+
+
+def _legend_rows(names: list[str]) -> int:
+    """Rows a horizontal legend of these entries takes at :data:`LEGEND_WIDTH` (about
+    40 px for the mark and gap plus 7 px per character)."""
+    rows, used = 1, 0
+    for n in names:
+        w = 40 + 7 * len(n)
+        if used and used + w > LEGEND_WIDTH:
+            rows, used = rows + 1, 0
+        used += w
+    return rows
 
 
 def table_map(snap: dict[str, Any]) -> go.Figure:
@@ -156,7 +179,7 @@ def table_map(snap: dict[str, Any]) -> go.Figure:
     _area_outlines(fig, xy, snap["dept"], 0.5 * gap, t.areas)
     fig.add_scatter(
         x=xy[:, 0], y=xy[:, 1], mode="markers", name=title, showlegend=False, text=list(t.ids),
-        customdata=np.column_stack([pop.astype(int), area]),
+        customdata=[[int(n), a] for n, a in zip(pop, area)],
         marker=dict(size=size, color=values, colorscale=SCALES[layer], cmin=zmin, cmax=zmax, opacity=1.0,
                     line=dict(color="#555555", width=1),
                     colorbar=dict(title=dict(text=unit + (" (60% or more: darkest)" if layer == "coverage" else ""),
@@ -165,16 +188,19 @@ def table_map(snap: dict[str, Any]) -> go.Figure:
         hovertemplate="<b>%{text}</b> (police area %{customdata[1]})<br>" + html.escape(title)
                       + ": %{marker.color:.0%}<br>%{customdata[0]:,} residents<extra></extra>",
         meta={"role": "neighbourhoods"})
-    n_today = _stop_marks(fig, snap)
+    n_today = _stop_marks(fig, snap, short=True)
     fig.update_xaxes(visible=False, range=[lo[0], hi[0]], constrain="domain", fixedrange=True)
     fig.update_yaxes(visible=False, range=[lo[1], hi[1]], scaleanchor="x", fixedrange=True)
     partnered = ", ".join(f"{a}: {'partnered' if p else 'not partnered'}"
                           for a, p in zip(t.areas, snap["partnered"]))
     caption = (f"Circles: the table's neighbourhoods at its x/y positions, area by residents, coloured by "
-               f"{title[0].lower()}{title[1:]} (same colour, same value every day); thick lines: police areas ({partnered}). "
+               f"{title[0].lower()}{title[1:]} (same colour, same value every day); thick lines: police areas "
+               f"({partnered}). "
                f"Marks: people stopped in the last 30 days, by group, at random in their neighbourhood (larger: "
                f"today, {n_today}); orange crosses: wrongful stops ({int(snap['stop_wrongful'].sum())} in 30 days).")
-    return _map_frame(fig, snap, caption, f"{title} \u00b7 {len(t.ids)} neighbourhoods from {t.name}")
+    rows = 1 + _legend_rows([*(category_label(k) for k in snap["groups"]), "wrongful stop"])  # +1: its title
+    return _map_frame(fig, snap, caption, f"{title} \u00b7 {len(t.ids)} neighbourhoods from {t.name}",
+                      legend_rows=rows, legend_title="People stopped in the last 30 days (larger: today):")
 
 
 def _spacing(xy: np.ndarray) -> float:

@@ -319,7 +319,9 @@ def test_table_city_map_draws_one_circle_per_table_row():
     np.testing.assert_allclose(s.snapshot("group_b")["values"], black)  # the third layer is the table's make-up
     assert fig.layout.title.subtitle.text.startswith("Share of residents who are Black")
     names = {t.name for t in fig.data}
-    assert "Stop of a Black resident (earlier)" in names and "Stop of Group A (earlier)" not in names
+    assert {"White", "Black", "Hispanic", "Asian", "American Indian", "wrongful stop"} <= names  # stops by group
+    assert "Stop of Group A (earlier)" not in names
+    assert fig.layout.height > livefigures.MAP_HEIGHT  # room for the five groups' legend on a narrow card
     charts_fig = livefigures.running_charts(s.snapshot())
     assert {t.name for t in charts_fig.data} >= {"White", "Black", "Hispanic", "Asian", "American Indian"}
 

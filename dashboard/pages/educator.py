@@ -44,8 +44,9 @@ LOOP_TEXT = {
     "attention": ("Attention loop",
                   "Police patrol where crimes get recorded. Cameras get more crimes recorded, so patrols follow the "
                   "cameras, and patrols stop people.",
-                  "Show “Patrol attention” on the map: darker squares get more patrols. Are the stop marks "
-                  "bunched there? Then show “Share of residents in Group B”: who lives there?",
+                  "Show “Patrol attention” on the map: darker neighbourhoods get more patrols. Are the stop "
+                  "marks bunched there? Then show the share of residents in Group B (in a city from a table: "
+                  "who are Black): who lives there?",
                   "Untick the attention loop. On the “Stops per 1,000 people” chart, do the two groups' "
                   "lines keep drifting apart?"),
     "trust": ("Trust loop",
