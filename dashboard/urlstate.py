@@ -33,7 +33,7 @@ from sim.core.metrics import BY_NAME
 from sim.output.style import scenario_label
 from sim.params import Params
 from sim.core.errors import InputError
-from sim.policy.scenario import load, shipped
+from sim.policy.scenario import SCENARIO_DIR, load, shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
 MAX_SCENARIOS = 6         # compared with the baseline (the palette has 8 colours)
@@ -82,6 +82,38 @@ def educator_cities() -> tuple[str, ...]:
         except InputError:  # a broken scenario file is reported where it is run, not here
             continue
     return (EDUCATOR_CITY, *tables)
+
+
+@functools.lru_cache(maxsize=32)
+def table_city(name: str) -> tuple[str, int, int] | None:
+    """(table file, residents, neighbourhoods) of a shipped scenario whose city is read
+    from a table; None for a grid city (or a scenario that does not load)."""
+    from sim.world import table
+
+    try:
+        p = load(name).params
+        if not p.city.neighbourhoods:
+            return None
+        path = table.resolve(p.city.neighbourhoods, SCENARIO_DIR)
+        t = table.read(path, p.group_keys)
+    except InputError:
+        return None
+    return path.name, int(t.residents.sum()), len(t.ids)
+
+
+def table_city_notes(names: tuple[str, ...], residents: int) -> list[str]:
+    """What a table city among compared scenarios means for the view: its size is the
+    table's, not the Residents setting, so its counts are of another city."""
+    out = []
+    for n in dict.fromkeys(names):
+        info = table_city(n)
+        if info is not None:
+            out.append(f"{scenario_label(n)}: its city is the table {info[0]} ({info[1]:,} residents in {info[2]} "
+                       f"neighbourhoods); Residents ({residents:,}) does not apply to it. Its counts are of a city "
+                       f"of another size and make-up than a grid city's, so its differences from one are not the "
+                       f"policies alone; the By group chart's rates per 1,000 use {residents:,} residents for "
+                       f"every scenario.")
+    return out
 
 
 # --- field parsers: raw (str from the URL, or a control's value) -> value, or ValueError ---
@@ -203,7 +235,8 @@ class CompareView:
         view = self
         if view.baseline in view.scenarios:
             view = dataclasses.replace(view, scenarios=tuple(s for s in view.scenarios if s != view.baseline))
-        return _fix_group(view)
+        view, msgs = _fix_group(view)
+        return view, msgs + table_city_notes((view.baseline, *view.scenarios), view.residents)
 
 
 @dataclass(frozen=True)

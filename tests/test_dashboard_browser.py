@@ -354,6 +354,7 @@ def test_compare_offers_the_table_city(duo):
     ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
     ready(duo, "compare")
     duo.wait_for_contains_text("#compare-graph-timeseries", "city_from_table")
+    duo.wait_for_contains_text("#compare-messages", "Residents (1,000) does not apply")
     time.sleep(0.5)
     duo.driver.save_screenshot("/tmp/tablemap_compare_page.png")
     no_errors(duo)

@@ -345,6 +345,17 @@ def test_educator_city_choice():
     assert livefigures.city_map(s.snapshot()).data[0].type == "heatmap"
 
 
+def test_compare_says_a_table_city_is_another_city():
+    """Picking the table city on the compare page is allowed, with a notice that its size is
+    the table's (Residents does not apply) and its counts are of another city."""
+    assert "city_from_table" in urlstate.scenario_names()
+    view, msgs = urlstate.decode("compare", "?scenarios=city_from_table,warrant_required&residents=1000")
+    assert view.scenarios == ("city_from_table", "warrant_required")
+    assert len(msgs) == 1 and "example_tracts.csv (7,007 residents in 16 neighbourhoods)" in msgs[0]
+    assert "Residents (1,000) does not apply" in msgs[0]
+    assert urlstate.decode("compare", "?scenarios=warrant_required")[1] == []
+
+
 # --- callbacks' functions ------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/", "/compare", "/whatif", "/educator", "/calibration"])
