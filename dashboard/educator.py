@@ -27,6 +27,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from sim.model import SurveillanceModel
 from sim.params.root import Loops
@@ -220,13 +221,7 @@ def spacing(xy: np.ndarray) -> float:
     """The typical distance between neighbourhoods: the median distance to the nearest one."""
     if len(xy) < 2:
         return 1.0
-    d = np.sqrt(((xy[:, None, :] - xy[None]) ** 2).sum(-1)) if len(xy) <= 2000 else None
-    if d is None:
-        from scipy.spatial import cKDTree
-        near = cKDTree(xy).query(xy, k=2)[0][:, 1]
-    else:
-        np.fill_diagonal(d, np.inf)
-        near = d.min(axis=1)
+    near = cKDTree(xy).query(xy, k=2)[0][:, 1]
     s = float(np.median(near))
     return s if s > 0 else 1.0
 

@@ -304,6 +304,7 @@ def test_educator_table_city_map(duo):
     visit(duo, "/educator?seed=7&city=educator")  # a new seed: a fresh grid city on day 0
     duo.wait_for_element("#educator-map .heatmaplayer, #educator-map .hm")
     duo.wait_for_contains_text("#educator-map .gtitle", "day 0")
+    time.sleep(0.5)  # let the figure settle before the screenshot
     duo.find_element("#educator-map").screenshot("/tmp/tablemap_grid_educator_map.png")
     duo.find_element("#educator-city input[value='city_from_table']").click()
     duo.wait_for_contains_text("#educator-map", f"{TABLE_ROWS} neighbourhoods from example_tracts.csv")
