@@ -32,7 +32,8 @@ from sim.core.groups import GROUP_KEYS
 from sim.core.metrics import BY_NAME
 from sim.output.style import scenario_label
 from sim.params import Params
-from sim.policy.scenario import shipped
+from sim.core.errors import InputError
+from sim.policy.scenario import SCENARIO_DIR, load, shipped
 
 MAX_QUERY = 4000          # characters of query string read; the rest is ignored
 MAX_SCENARIOS = 6         # compared with the baseline (the palette has 8 colours)
@@ -64,6 +65,55 @@ def scenario_options(names: list[str]) -> list[dict[str, str]]:
 def scenario_names() -> list[str]:
     """Shipped scenarios that can be compared with each other (same demographic groups)."""
     return [p.stem for p in shipped() if p.stem not in EXCLUDED]
+
+
+EDUCATOR_CITY = "educator"  # the educator preset's made-up grid city
+
+
+@functools.lru_cache(maxsize=1)
+def educator_cities() -> tuple[str, ...]:
+    """Cities the educator page can run: its own grid preset, then every shipped scenario
+    whose city is read from a neighbourhood table (``[params.city] neighbourhoods``)."""
+    tables = []
+    for path in shipped():
+        try:
+            if path.stem != EDUCATOR_CITY and load(path.stem).params.city.neighbourhoods:
+                tables.append(path.stem)
+        except InputError:  # a broken scenario file is reported where it is run, not here
+            continue
+    return (EDUCATOR_CITY, *tables)
+
+
+@functools.lru_cache(maxsize=32)
+def table_city(name: str) -> tuple[str, int, int] | None:
+    """(table file, residents, neighbourhoods) of a shipped scenario whose city is read
+    from a table; None for a grid city (or a scenario that does not load)."""
+    from sim.world import table
+
+    try:
+        p = load(name).params
+        if not p.city.neighbourhoods:
+            return None
+        path = table.resolve(p.city.neighbourhoods, SCENARIO_DIR)
+        t = table.read(path, p.group_keys)
+    except InputError:
+        return None
+    return path.name, int(t.residents.sum()), len(t.ids)
+
+
+def table_city_notes(names: tuple[str, ...], residents: int) -> list[str]:
+    """What a table city among compared scenarios means for the view: its size is the
+    table's, not the Residents setting, so its counts are of another city."""
+    out = []
+    for n in dict.fromkeys(names):
+        info = table_city(n)
+        if info is not None:
+            out.append(f"{scenario_label(n)}: its city is the table {info[0]} ({info[1]:,} residents in {info[2]} "
+                       f"neighbourhoods); Residents ({residents:,}) does not apply to it. Its counts are of a city "
+                       f"of another size and make-up than a grid city's, so its differences from one are not the "
+                       f"policies alone; the By group chart's rates per 1,000 use {residents:,} residents for "
+                       f"every scenario.")
+    return out
 
 
 # --- field parsers: raw (str from the URL, or a control's value) -> value, or ValueError ---
@@ -185,7 +235,8 @@ class CompareView:
         view = self
         if view.baseline in view.scenarios:
             view = dataclasses.replace(view, scenarios=tuple(s for s in view.scenarios if s != view.baseline))
-        return _fix_group(view)
+        view, msgs = _fix_group(view)
+        return view, msgs + table_city_notes((view.baseline, *view.scenarios), view.residents)
 
 
 @dataclass(frozen=True)
@@ -220,11 +271,13 @@ class WhatIfView:
 
 @dataclass(frozen=True)
 class EducatorView:
-    """The educator city: its seed, and days advanced per tick while playing."""
+    """The educator city: its seed, days advanced per tick while playing, the map's layer,
+    and which city (the grid preset or a table city's scenario)."""
 
     seed: int = spec(_int(0, 2**31 - 1), 1)
     speed: int = spec(_int(1, 30), 3)
     layer: str = spec(_choice(("coverage", "attention", "group_b")), "coverage")
+    city: str = spec(_choice(educator_cities), EDUCATOR_CITY)
 
     def fix(self) -> tuple[EducatorView, list[str]]:
         return self, []

@@ -282,3 +282,80 @@ def test_analyses_page_shows_what_the_command_line_wrote(duo, app):
         duo.driver.save_screenshot(f"/tmp/survsim_analyses_{kind.lower()}.png")
     assert "Traceback" not in duo.driver.page_source
     no_errors(duo)
+
+
+TABLE_ROWS = 16  # scenarios/example_tracts.csv, the city of the shipped city_from_table scenario
+
+
+def map_points(duo) -> tuple[int, int, list[str]]:
+    """(table rows drawn in the figure's data, circles in the SVG, their ids) of the educator map."""
+    return tuple(duo.driver.execute_script("""
+        const gd = document.querySelector('#educator-map .js-plotly-plot');
+        const i = gd.data.findIndex(t => t.meta && t.meta.role === 'neighbourhoods');
+        if (i < 0) return [0, 0, []];
+        const trace = gd.querySelectorAll('.scatterlayer .trace')[i];
+        return [gd._fullData[i].x.length, trace ? trace.querySelectorAll('.point').length : 0, gd.data[i].text];"""))
+
+
+def test_educator_table_city_map(duo):
+    """Choosing the shipped table city on the educator page draws its map: one circle per
+    table row (no grid squares), the row's id on hover, the layer named for its groups; a
+    link opens it directly. Screenshots of both maps: /tmp/tablemap_*.png."""
+    visit(duo, "/educator?seed=7&city=educator")  # a new seed: a fresh grid city on day 0
+    duo.wait_for_element("#educator-map .heatmaplayer, #educator-map .hm")
+    duo.wait_for_contains_text("#educator-map .gtitle", "day 0")
+    time.sleep(0.5)  # let the figure settle before the screenshot
+    duo.find_element("#educator-map").screenshot("/tmp/tablemap_grid_educator_map.png")
+    duo.find_element("#educator-city input[value='city_from_table']").click()
+    duo.wait_for_contains_text("#educator-map", f"{TABLE_ROWS} neighbourhoods from example_tracts.csv")
+    until(lambda: map_points(duo)[:2] == (TABLE_ROWS, TABLE_ROWS), f"the table's neighbourhoods are not drawn: "
+                                                                     f"{map_points(duo)}")
+    assert map_points(duo)[2][:2] == ["T00", "T01"]
+    assert duo.driver.find_elements("css selector", "#educator-map .hm") == []
+    assert "city=city_from_table" in duo.driver.current_url
+    duo.wait_for_contains_text("#educator-lead", "example_tracts.csv")
+    duo.wait_for_contains_text("#educator-layer", "Share of residents who are Black")
+    # hover a circle: its id is named
+    gd_point = duo.driver.execute_script("""
+        const gd = document.querySelector('#educator-map .js-plotly-plot');
+        const i = gd.data.findIndex(t => t.meta && t.meta.role === 'neighbourhoods');
+        return gd.querySelectorAll('.scatterlayer .trace')[i].querySelectorAll('.point')[5];""")
+    ActionChains(duo.driver).move_to_element(gd_point).perform()
+    until(lambda: "T05" in " ".join(e.text for e in duo.driver.find_elements("css selector",
+                                                                            "#educator-map .hovertext")),
+          "hovering a circle does not name its id", timeout=10)
+    ActionChains(duo.driver).move_to_element(duo.find_element("#educator-lead")).perform()  # hover away
+    duo.find_element("#educator-play").click()  # play about two months so stops show on the map
+    duo.wait_for_text_to_equal("#educator-play", "Pause")
+    until(lambda: int(duo.find_element("#educator-day").text.split()[1]) >= 60, "the table city does not play")
+    duo.find_element("#educator-play").click()
+    duo.wait_for_text_to_equal("#educator-play", "Play")
+    time.sleep(1.0)
+    day = duo.find_element("#educator-day").text.split()[1]
+    duo.find_element("#educator-layer input[value='group_b']").click()
+    duo.wait_for_contains_text("#educator-map .gtitle", f"day {day} (")
+    duo.wait_for_contains_text("#educator-map", "Share of residents who are Black")
+    time.sleep(0.5)
+    duo.find_element("#educator-map").screenshot("/tmp/tablemap_educator_map.png")
+    duo.find_element("#educator-charts").screenshot("/tmp/tablemap_educator_charts.png")
+    # a link opens the table city directly
+    visit(duo, "/educator?city=city_from_table&layer=coverage&seed=2")
+    duo.wait_for_contains_text("#educator-map", f"{TABLE_ROWS} neighbourhoods from example_tracts.csv")
+    until(lambda: map_points(duo)[:2] == (TABLE_ROWS, TABLE_ROWS), "a link to the table city does not draw it")
+    assert duo.find_element("#educator-city input[value='city_from_table']").is_selected()
+    no_errors(duo)
+
+
+def test_compare_offers_the_table_city(duo):
+    """The shipped table city can be picked among the scenarios on the compare page and runs."""
+    visit(duo, f"/compare?{SMALL}&scenarios=warrant_required")
+    ready(duo, "compare")
+    duo.select_dcc_dropdown("#compare-scenarios", value="City read from a tract table")
+    until(lambda: "city_from_table" in duo.driver.current_url, "picking the table city did not change the view")
+    ActionChains(duo.driver).send_keys(Keys.ESCAPE).perform()
+    ready(duo, "compare")
+    duo.wait_for_contains_text("#compare-graph-timeseries", "city_from_table")
+    duo.wait_for_contains_text("#compare-messages", "Residents (1,000) does not apply")
+    time.sleep(0.5)
+    duo.driver.save_screenshot("/tmp/tablemap_compare_page.png")
+    no_errors(duo)

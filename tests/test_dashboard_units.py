@@ -56,6 +56,7 @@ def run_view(data: Data, sid: str, page: str, search: str):
                emotion=True, start=100, residents=3000, days=300, replicates=5, seed=42, metric="fr_searches",
                group="white_m"),
     EducatorView(seed=9, speed=12, layer="attention"),
+    EducatorView(seed=9, speed=12, layer="group_b", city="city_from_table"),
 ])
 def test_url_round_trip(view):
     page = {CompareView: "compare", WhatIfView: "whatif", EducatorView: "educator"}[type(view)]
@@ -281,6 +282,78 @@ def test_live_figures():
     assert fig.data[0].type == "heatmap" and fig.layout.height == livefigures.MAP_HEIGHT
     charts_fig = livefigures.running_charts(s.snapshot())
     assert any(sh.x0 == 60 for sh in charts_fig.layout.shapes), "loop switch not marked"
+
+
+def test_table_city_map_draws_one_circle_per_table_row():
+    """A city read from a table is drawn at the table's positions: one marker per row, in
+    row order, the row's id in the hover text, coloured on the grid map's fixed scale by
+    the same layer values, and worded as a table (no grid squares)."""
+    import csv
+
+    from sim.policy.scenario import SCENARIO_DIR
+
+    with open(SCENARIO_DIR / "example_tracts.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    s = EducatorSession(seed=1, city="city_from_table")
+    s.step(40)
+    for layer in ("coverage", "attention", "group_b"):
+        snap = s.snapshot(layer)
+        fig = livefigures.city_map(snap)
+        (nbh,) = [t for t in fig.data if isinstance(t.meta, dict) and t.meta.get("role") == "neighbourhoods"]
+        assert nbh.type == "scatter" and len(nbh.x) == len(rows) == 16
+        np.testing.assert_array_equal(nbh.x, [float(r["x"]) for r in rows])
+        np.testing.assert_array_equal(nbh.y, [float(r["y"]) for r in rows])
+        assert list(nbh.text) == [r["id"] for r in rows] and "%{text}" in nbh.hovertemplate
+        assert (nbh.marker.cmin, nbh.marker.cmax) == livefigures.RANGES[layer]
+        assert nbh.marker.colorscale == go.scatter.Marker(colorscale=livefigures.SCALES[layer]).colorscale
+        np.testing.assert_allclose(nbh.marker.color, snap["values"])
+        residents = [sum(int(r[k]) for k in r if k.endswith(("_f", "_m"))) for r in rows]
+        assert np.argmax(nbh.marker.size) == np.argmax(residents)  # area by residents
+        words = " ".join([fig.layout.title.text, fig.layout.title.subtitle.text,
+                          *(a.text for a in fig.layout.annotations)])
+        assert "16 neighbourhoods from example_tracts.csv" in words and "Squares" not in words
+        assert "grid" not in words.lower()
+        assert "police area: north" in words and "police area: south" in words
+    black = [(int(r["black_f"]) + int(r["black_m"])) / sum(int(r[k]) for k in r if k.endswith(("_f", "_m")))
+             for r in rows]
+    np.testing.assert_allclose(s.snapshot("group_b")["values"], black)  # the third layer is the table's make-up
+    assert fig.layout.title.subtitle.text.startswith("Share of residents who are Black")
+    names = {t.name for t in fig.data}
+    assert {"White", "Black", "Hispanic", "Asian", "American Indian", "wrongful stop"} <= names  # stops by group
+    assert "Stop of Group A (earlier)" not in names
+    assert fig.layout.height > livefigures.MAP_HEIGHT  # room for the five groups' legend on a narrow card
+    charts_fig = livefigures.running_charts(s.snapshot())
+    assert {t.name for t in charts_fig.data} >= {"White", "Black", "Hispanic", "Asian", "American Indian"}
+
+
+def test_educator_city_choice():
+    """The educator page offers the grid preset and the shipped table city; choosing the
+    table city resets the session on it; an unknown city falls back with a message."""
+    assert urlstate.educator_cities()[0] == "educator" and "city_from_table" in urlstate.educator_cities()
+    view, msgs = urlstate.decode("educator", "?city=city_from_table&seed=3")
+    assert view.city == "city_from_table" and msgs == []
+    view, msgs = urlstate.decode("educator", "?city=../../etc/passwd")
+    assert view.city == "educator" and "city" in msgs[0]
+    s = EducatorSession(seed=1)
+    s.step(3)
+    educator_cb.act(s, "educator-city", 3, [], 1, "city_from_table")
+    assert s.city == "city_from_table" and s.model.day == 0 and s.model.city.n_neighbourhoods == 16
+    educator_cb.act(s, "educator-reset", 3, [], 1)                  # Reset keeps the city
+    assert s.city == "city_from_table"
+    educator_cb.act(s, None, 3, [], 1, "educator")                  # a link to the grid city
+    assert s.city == "educator" and s.snapshot()["table"] is None
+    assert livefigures.city_map(s.snapshot()).data[0].type == "heatmap"
+
+
+def test_compare_says_a_table_city_is_another_city():
+    """Picking the table city on the compare page is allowed, with a notice that its size is
+    the table's (Residents does not apply) and its counts are of another city."""
+    assert "city_from_table" in urlstate.scenario_names()
+    view, msgs = urlstate.decode("compare", "?scenarios=city_from_table,warrant_required&residents=1000")
+    assert view.scenarios == ("city_from_table", "warrant_required")
+    assert len(msgs) == 1 and "example_tracts.csv (7,007 residents in 16 neighbourhoods)" in msgs[0]
+    assert "Residents (1,000) does not apply" in msgs[0]
+    assert urlstate.decode("compare", "?scenarios=warrant_required")[1] == []
 
 
 # --- callbacks' functions ------------------------------------------------------------------

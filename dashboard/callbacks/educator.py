@@ -14,16 +14,21 @@ from dashboard.pages import educator as educator_page
 from dashboard.pages.common import messages
 
 
-def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | None, seed: Any) -> list[str]:
+def act(s: EducatorSession, trigger: str | None, speed: Any, loops: list[str] | None, seed: Any,
+        city: Any = None) -> list[str]:
     """Apply one user action (or a timer tick) to the session; return log lines. Whether
     the city is playing is the session's state, so a tick already in flight when the user
-    pauses does not restart it."""
+    pauses does not restart it. ``city``: the city chosen (None: the session's)."""
     log: list[str] = []
     wanted = urlstate.validate("educator", {"seed": seed})[0].seed
+    place = s.city if city is None else urlstate.validate("educator", {"city": city})[0].city
     if trigger is None:  # the page was (re)opened: paused, on the linked city
         s.playing = False
-        if wanted != s.seed:
-            s.reset(wanted)
+        if wanted != s.seed or place != s.city:
+            s.reset(wanted, place)
+    elif trigger == ids.EDU_CITY:
+        s.playing = False
+        s.reset(wanted, place)
     elif trigger == ids.EDU_PLAY:
         s.playing = not s.playing and not s.finished
     elif trigger == ids.EDU_STEP:
@@ -90,27 +95,34 @@ def register(app: dash.Dash, data: Data) -> None:
                   Output(ids.EDU_LOOPS, "value"), Output(ids.EDU_MESSAGES, "children"),
                   Input(ids.EDU_PLAY, "n_clicks"), Input(ids.EDU_STEP, "n_clicks"), Input(ids.EDU_RESET, "n_clicks"),
                   Input(ids.EDU_TIMER, "n_intervals"), Input(ids.EDU_LOOPS, "value"), Input(ids.EDU_LAYER, "value"),
-                  Input(ids.EDU_SEED, "value"),
+                  Input(ids.EDU_SEED, "value"), Input(ids.EDU_CITY, "value"),
                   State(ids.EDU_SPEED, "value"), State(ids.EDU_STATE, "data"), State(ids.SESSION, "data"))
-    def update(_play, _step, _reset, _tick, loops, layer, seed, speed, state, sid):
+    def update(_play, _step, _reset, _tick, loops, layer, seed, city, speed, state, sid):
         if not valid_session(sid):
             return (no_update,) * 7 + (messages(["This browser session has no valid id; reload the page."]),)
         view = urlstate.from_store("educator", state)
-        s = data.educators.get(sid, view.seed)
+        s = data.educators.get(sid, view.seed, view.city)
         with s.lock:
             trigger = once(s, user_trigger(ctx.triggered_prop_ids),
                            {ids.EDU_PLAY: _play, ids.EDU_STEP: _step, ids.EDU_RESET: _reset})
             if trigger != REPEAT:
-                act(s, trigger, speed, loops, seed)
+                act(s, trigger, speed, loops, seed, city)
             playing = s.playing
-            day, city, charts, log = render(s, urlstate.validate("educator", {"layer": layer})[0].layer)
+            day, city_fig, charts, log = render(s, urlstate.validate("educator", {"layer": layer})[0].layer)
             on = [k for k, v in s.loops().items() if v]
             ended = end_message(s.model.day) if s.finished else None
-        return day, city, charts, log, not playing, ("Pause" if playing else "Play"), on, ended
+        return day, city_fig, charts, log, not playing, ("Pause" if playing else "Play"), on, ended
 
     @app.callback(Output(ids.EDU_STATE, "data"), Output(ids.URL, "search", allow_duplicate=True),
                   Input(ids.EDU_SPEED, "value"), Input(ids.EDU_LAYER, "value"), Input(ids.EDU_SEED, "value"),
-                  prevent_initial_call=True)
-    def update_view(speed, layer, seed):
-        view, _ = urlstate.validate("educator", {"speed": speed, "layer": layer, "seed": seed})
+                  Input(ids.EDU_CITY, "value"), prevent_initial_call=True)
+    def update_view(speed, layer, seed, city):
+        view, _ = urlstate.validate("educator", {"speed": speed, "layer": layer, "seed": seed, "city": city})
         return urlstate.as_dict(view), urlstate.encode(view)
+
+    @app.callback(Output(ids.EDU_LEAD, "children"), Output(ids.EDU_LAYER, "options"),
+                  Input(ids.EDU_CITY, "value"), prevent_initial_call=True)
+    def describe_city(city):
+        """The opening sentence and the layer names follow the city chosen."""
+        view, _ = urlstate.validate("educator", {"city": city})
+        return educator_page.lead(view.city), educator_page.layer_options(view.city)

@@ -8,9 +8,11 @@ from dash import dcc, html
 from dashboard import ids
 from dashboard.urlstate import as_dict
 from dashboard.educator import loop_fields
-from dashboard.livefigures import placeholder
+from dashboard.livefigures import layer_title, placeholder
 from dashboard.pages.common import settings_toggle, field, section
-from dashboard.urlstate import EducatorView
+from dashboard.urlstate import EDUCATOR_CITY, EducatorView, educator_cities, scenario_description
+from sim.output.style import scenario_label
+from sim.policy.scenario import load
 
 PATH = "/educator"
 TITLE = "Educator mode"
@@ -42,8 +44,9 @@ LOOP_TEXT = {
     "attention": ("Attention loop",
                   "Police patrol where crimes get recorded. Cameras get more crimes recorded, so patrols follow the "
                   "cameras, and patrols stop people.",
-                  "Show “Patrol attention” on the map: darker squares get more patrols. Are the stop marks "
-                  "bunched there? Then show “Share of residents in Group B”: who lives there?",
+                  "Show “Patrol attention” on the map: darker neighbourhoods get more patrols. Are the stop "
+                  "marks bunched there? Then show the share of residents in Group B (in a city from a table: "
+                  "who are Black): who lives there?",
                   "Untick the attention loop. On the “Stops per 1,000 people” chart, do the two groups' "
                   "lines keep drifting apart?"),
     "trust": ("Trust loop",
@@ -80,12 +83,38 @@ def prompt(name: str, how: str, notice: str, tryit: str) -> html.Div:
                      *([html.P([html.Strong("Try: "), tryit])] if tryit else [])], className="prompt")
 
 
+PLAY = " Press Play to let the days go by; untick a feedback loop while it runs and watch what changes."
+
+
+def lead(city: str) -> str:
+    """The page's opening sentence for a city."""
+    if city == EDUCATOR_CITY:
+        return "A small made-up city of about 3,000 people in two groups (A: 70%, B: 30%)." + PLAY
+    p = load(city).params
+    return (f"A city read from the neighbourhood table {p.city.neighbourhoods} (scenario “{scenario_label(city)}”, "
+            "with that scenario's settings)." + PLAY)
+
+
+def city_options() -> list[dict[str, str]]:
+    """The grid preset, then each shipped scenario whose city is a table."""
+    return [{"label": "Made-up grid city (groups A and B)" if c == EDUCATOR_CITY
+             else f"From a table: {scenario_label(c)}", "value": c,
+             "title": scenario_description(c)} for c in educator_cities()]
+
+
+def layer_options(city: str) -> list[dict[str, str]]:
+    """The map's layers; the third names the group it shows for this city's groups."""
+    from dashboard.educator import focus_category
+
+    focus = focus_category(load(city).params.group_keys)
+    return [{"label": layer_title(k, focus), "value": k} for k in ("coverage", "attention", "group_b")]
+
+
 def layout(view: EducatorView) -> html.Div:
     loops = loops_shown()
     sidebar = html.Aside([
         html.H1(TITLE),
-        html.P("A small made-up city of about 3,000 people in two groups (A: 70%, B: 30%). Press Play to let the "
-               "days go by; untick a feedback loop while it runs and watch what changes.", className="lead"),
+        html.P(lead(view.city), id=ids.EDU_LEAD, className="lead"),
         settings_toggle(),
         html.Div("Day 0", id=ids.EDU_DAY, className="day-counter keep", role="status"),
         html.Div([
@@ -101,13 +130,14 @@ def layout(view: EducatorView) -> html.Div:
             className="loops", labelClassName="switch-label"),
             hint="Unticked loops are cut from the next day on.", keep=True),
         section("Map shows", dcc.RadioItems(
-            id=ids.EDU_LAYER, value=view.layer, className="radio stacked",
-            options=[{"label": "Camera coverage", "value": "coverage"},
-                     {"label": "Patrol attention", "value": "attention"},
-                     {"label": "Share of residents in Group B", "value": "group_b"}])),
-        section("City", field("Seed", dcc.Input(id=ids.EDU_SEED, type="number", value=view.seed, min=0,
-                                                max=2**31 - 1, step=1, debounce=True, className="number-input")),
-                hint="A new seed builds a new city (and resets)."),
+            id=ids.EDU_LAYER, value=view.layer, className="radio stacked", options=layer_options(view.city))),
+        section("City",
+                field("City", dcc.RadioItems(id=ids.EDU_CITY, value=view.city, className="radio stacked",
+                                             options=city_options())),
+                field("Seed", dcc.Input(id=ids.EDU_SEED, type="number", value=view.seed, min=0,
+                                        max=2**31 - 1, step=1, debounce=True, className="number-input")),
+                hint="Another city, or a new seed, builds a new city (and resets). A table city is the "
+                     "scenario's table of neighbourhoods, drawn at the table's positions."),
         html.Div(id=ids.EDU_LOG, className="hint log"),
     ], className="sidebar")
     prompts = html.Div([prompt(*t) for t in loops.values()], className="prompts")
