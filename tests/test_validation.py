@@ -131,11 +131,7 @@ def test_the_shipped_size_checks_every_pattern(shipped_size_rows):
     assert [p.key for p in shipped_size_rows.patterns] == list(PATTERNS)
 
 
-@pytest.mark.parametrize("key", [
-    pytest.param(k, marks=pytest.mark.xfail(
-        strict=True, reason="issue 16 known miss (as tests/test_decade.py): with scrutiny fitted to the late-2019 "
-        "row, contagion among willing departments still accelerates into 2020, so the 2020 gain exceeds 2019's"))
-    if k == "partnerships" else k for k in PATTERNS])
+@pytest.mark.parametrize("key", list(PATTERNS))
 def test_every_pattern_passes_at_the_shipped_size(shipped_size_rows, key):
     """The suite asserts each pattern's verdict at the shipped city size (20,000 residents):
     a failing pattern fails the tests."""

@@ -209,12 +209,18 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
     ratio = float(np.median(rate_2019 / np.maximum(rate_2018, 1e-12)))
     ends = [d for d in YEAR_ENDS if d < partners.shape[1]]
     gains = np.diff(partners[:, ends], axis=1)  # 2019, 2020, ...
-    # Gains after 2019 are below 2019's and never rise while positive (once willing departments
-    # run out the net loss is exits of a shrinking stock, which shrinks too).
-    bends = bool((gains[:, 1:] < gains[:, :1]).all()
-                 and all(b <= a for row in gains[:, 1:] for a, b in zip(row, row[1:]) if a > 0)) \
-        if gains.shape[1] >= 3 else False
-    passed = before == 0 and ratio >= 3 and bends
+    # The published record (FT 2021: 704 agencies added in 2019, 1,189 in 2020, police and
+    # fire): gains rose into 2020. Then, in every seed, gains bend: after their peak (before
+    # the last year) they never rise while positive (once willing departments run out the net
+    # loss is exits of a shrinking stock, which shrinks too).
+    rises_2020 = bool(gains.shape[1] >= 2 and np.median(gains[:, 1]) > np.median(gains[:, 0]))
+
+    def bent(row: np.ndarray) -> bool:
+        top = int(np.argmax(row))
+        return top < len(row) - 1 and all(b <= a for a, b in zip(row[top:], row[top + 1:]) if a > 0)
+
+    bends = bool(gains.shape[1] >= 3 and all(bent(row) for row in gains))
+    passed = before == 0 and ratio >= 3 and rises_2020 and bends
     aug = partners[:, AUG_2019]
     values = {"before_programme": before, "end_2018": float(np.median(partners[:, END_2018])),
               "aug_2019": float(np.median(aug)), "aug_2019_mean": float(aug.mean()),
@@ -222,14 +228,16 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
               **{f"gain_{2019 + i}": float(np.median(g)) for i, g in enumerate(gains.T)}}
     explanation = (f"No department partners before the programme starts (day {s}, spring 2018); then adoption "
                    f"spreads department to department, {ratio:.1f} times faster per day in 2019 than in 2018 (pass if "
-                   "at least 3x) and if yearly gains fall after 2019 in every seed ("
-                   + ("they do" if bends else "they do not") + ": willingness, onboarding capacity, the Aug 2019 "
-                   "scrutiny, exits and bans limit them), with median gains "
+                   "at least 3x); yearly gains rise into 2020, as FT 2021 reports (704 agencies added in 2019, "
+                   "1,189 in 2020, police and fire: " + ("so they do" if rises_2020 else "they do not")
+                   + "), and then bend in every seed: after their peak they fall (" + ("they do" if bends else "they do not")
+                   + ": willingness, onboarding capacity, exits and bans limit them), with median gains "
                    + ", ".join(f"{2019 + i}: {np.median(g):+.0f}" for i, g in enumerate(gains.T))
                    + ". The two hazards and the size of scrutiny were fitted to the mean over seeds of every count up "
-                   "to 2019 (see the targets above), so the 2018-2019 shape is in sample; what follows rests on "
-                   "declared willingness, capacity, exits and bans, not on data (FT 2021 reports 704 agencies added in "
-                   "2019 and 1,189 in 2020, police and fire: gains rose in 2020). Single seeds vary widely, "
+                   "to 2019 (see the targets above), so the 2018-2019 shape is in sample; the 2020 rise is a check "
+                   "on data the model was not fitted to; the level is not met: the model's end-2020 median, "
+                   f"{np.median(partners[:, ends[2]]) if len(ends) > 2 else float('nan'):.0f}, is above FT's 2,014 "
+                   "police and fire agencies (onboarding capacity binds in 2020). Single seeds vary widely, "
                    "because diffusion starts from a few spontaneous adopters: on 28 Aug 2019 "
                    f"{values['aug_2019_min']:.0f} to {values['aug_2019_max']:.0f} partners (mean "
                    f"{values['aug_2019_mean']:.0f}, median {values['aug_2019']:.0f}; published 401-405)"
@@ -241,9 +249,10 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
                              mode="markers", marker=dict(symbol="diamond", size=10, color="#d62728"),
                              name="published counts", hovertemplate="%{text}<extra></extra>"))
     return PatternCheck("partnerships", "Partnership growth (national preset): slow in 2018, fast in 2019, "
-                        "slowing after",
-                        "Financial Times, Jan 2021 (~40 end 2018); Wired, GovTech, Washington Post 2019 "
-                        "(225, 234, 401-405); CNET late 2019 (661)", passed, explanation, values,
+                        "faster in 2020, bending after",
+                        "Financial Times, Jan 2021 (~40 end 2018; 704 added in 2019, 1,189 in 2020, via KnowTechie "
+                        "and the Jamaica Observer); Wired, GovTech, Washington Post 2019 (225, 234, 401-405); CNET "
+                        "late 2019 (661)", passed, explanation, values,
                         _style(fig, "Police departments partnered with the vendor (national preset)"))
 
 
