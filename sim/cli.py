@@ -151,7 +151,8 @@ def plan(
 
     try:
         p = run_plan(scenarios or [], metric or PRECISION_METRICS, groups or (), precision, pilot_residents=pilot_residents,
-                     pilot_replicates=pilot_replicates, days=days, seed=seed, workers=workers or _cpus())
+                     pilot_replicates=pilot_replicates, days=days, seed=seed, workers=workers or _cpus(),
+                     announce=lambda m: err.print(m, highlight=False))
     except InputError as e:
         fail(e)
     for line in describe(p):

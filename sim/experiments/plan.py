@@ -10,7 +10,8 @@ second stage sized so that the run's own interval, not only Stein's, meets the g
   the rate ratio of Black men's stops to White men's is about 3 at 2,000 residents and 15 at
   20,000; stop counts are 2.5-3.7 times as variable as Poisson counts), so the spread is
   measured at the size that will be run, never scaled from a smaller city.
-* **City size from events per replicate.** If the rarest asked group has fewer than
+* **City size from events per replicate.** If the rarest asked group (for a difference: the
+  scenario with more events, since a reform that removes every event is no rare case) has fewer than
   ``EVENTS_PER_REPLICATE`` (30) events per replicate, the candidate grows to the next size in
   ``SIZES`` that would give it 30 if events grew in proportion to residents, and stage 1 runs
   again there. The t and F quantiles below assume replicate values close to normal; a count
@@ -55,7 +56,8 @@ from scipy import stats
 from sim.core.errors import InputError
 from sim.core.intervals import LEVEL, MIN_EVENTS, NO_DIFFERENCE
 from sim.core.streams import replicate_seeds
-from sim.experiments.precision import PRECISION_METRICS, Target, evaluate, targets, timed_replicate, worker_pool
+from sim.experiments.precision import (PRECISION_METRICS, Target, evaluate, events, targets, timed_replicate,
+                                       worker_pool)
 from sim.experiments.runner import overrides
 from sim.policy.scenario import Scenario, load
 
@@ -74,7 +76,7 @@ class TargetPlan:
     estimate: float
     spread: float           # stage-1 standard deviation per replicate (log scale for a ratio)
     goal: float             # half-width wanted on the same scale (nan: cannot be planned)
-    events_per_replicate: float  # fewest group's, in stage 1
+    events_per_replicate: float  # stage 1's: a ratio's rarer group; a difference's larger side
     replicates: int | None  # None: stage 1 found no detectable difference (cannot be planned)
 
 
@@ -139,6 +141,10 @@ def replicates_for(spread: float, goal: float, n0: int, assurance: float = ASSUR
 def target_plan(t: Target, runs: dict, base: Scenario, precision: float, n0: int) -> TargetPlan:
     """Stage 1's spread and the goal on the target's own scale, and the replicates they need."""
     iv, fewest = evaluate(t, runs, base.name, base)
+    if t.kind == "difference":  # a reform that removes every event is a large effect, not a rare one
+        keys = list(base.params.group_keys)
+        gi = keys.index(t.group) if t.group else None
+        fewest = max(sum(events(o, t.metric, gi) for o in runs[s]) for s in (t.scenario, base.name))
     t_n0 = stats.t.ppf(0.5 + LEVEL / 2, n0 - 1)
     g = precision / (1 + precision)
     if not np.isfinite(iv.low):
@@ -175,7 +181,7 @@ def next_size(residents: int, rarest: float) -> int | None:
 def plan(scenarios: Sequence[str], metrics: Sequence[str] = PRECISION_METRICS, groups: Sequence[str] = (),
          precision: float = 0.25, baseline: str = "baseline", pilot_residents: int = 20_000,
          pilot_replicates: int = STAGE1_REPLICATES, days: int | None = None, seed: int = 1, workers: int = 1,
-         progress: Callable[[int], None] | None = None) -> Plan:
+         progress: Callable[[int], None] | None = None, announce: Callable[[str], None] | None = None) -> Plan:
     """Run stage 1 at the candidate size (growing it until the rarest asked group has enough
     events per replicate) and return the city size and replicates that meet ``precision``.
 
@@ -206,6 +212,8 @@ def plan(scenarios: Sequence[str], metrics: Sequence[str] = PRECISION_METRICS, g
     seeds = replicate_seeds(seed, pilot_replicates)  # the first replicates of the planned run
     stages: list[Stage] = []
     while True:
+        if announce is not None:
+            announce(f"Stage 1: {len(loaded)} scenario(s) x {len(seeds)} replicates at {residents:,} residents ...")
         runs, per_run = stage1(loaded, seeds, used)
         if progress is not None:
             progress(len(seeds) * sum(sc.params.run.days for sc in loaded))
@@ -251,7 +259,7 @@ def describe(p: Plan) -> list[str]:
         need = (f"needs {r.replicates} replicates" if r.replicates is not None
                 else f"{NO_DIFFERENCE} in stage 1: cannot be planned to a relative precision")
         lines.append(f"  {r.label}: estimate {r.estimate:,.4g}, spread {r.spread:.3g} ({scale}), "
-                     f"{r.events_per_replicate:,.1f} events per replicate (fewest group): {need}")
+                     f"{r.events_per_replicate:,.1f} events per replicate behind it: {need}")
     lines.append(f"Plan for +/-{p.precision:.0%} ({LEVEL:.0%} intervals, at least {EVENTS_PER_REPLICATE} events per "
                  f"replicate in each asked group): {p.residents:,} residents x {p.replicates} replicates; the run's own "
                  f"intervals meet the goal with probability about {ASSURANCE:.0%} or more (two-stage rule, docs/ODD.md 7.16). "
