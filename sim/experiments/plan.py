@@ -14,7 +14,8 @@ second stage sized so that the run's own interval, not only Stein's, meets the g
   scenario with more events, since a reform that removes every event is no rare case) has fewer than
   ``EVENTS_PER_REPLICATE`` (30) events per replicate, the candidate grows to the next size in
   ``SIZES`` that would give it 30 if events grew in proportion to residents, and stage 1 runs
-  again there. The t and F quantiles below assume replicate values close to normal; a count
+  again there (a target with no event at all in stage 1 is not planned and does not grow the
+  city: zero in 8 replicates is as likely a flow that has not begun as a rare one). The t and F quantiles below assume replicate values close to normal; a count
   of 30 has Poisson skewness 0.18 (1/sqrt(30)), a count of 6 (Black men's stops at 2,000
   residents over 200 days) 0.41 before over-dispersion, and a handful of such replicates
   estimates their spread badly.
@@ -171,9 +172,9 @@ def stage1(loaded: Sequence[Scenario], seeds: list[int], workers: int) -> tuple[
 
 
 def next_size(residents: int, rarest: float) -> int | None:
-    """The next size in SIZES that would give the rarest group EVENTS_PER_REPLICATE events per
-    replicate if events grew in proportion to residents (at most 10 times larger if it had none)."""
-    want = residents * EVENTS_PER_REPLICATE / rarest if rarest > 0 else residents * 10.0
+    """The next size in SIZES that would give the rarest group (``rarest`` > 0 events per
+    replicate) EVENTS_PER_REPLICATE if events grew in proportion to residents."""
+    want = residents * EVENTS_PER_REPLICATE / rarest
     larger = [s for s in SIZES if s > residents]
     return next((s for s in larger if s >= want), larger[-1]) if larger else None
 
@@ -188,7 +189,7 @@ def plan(scenarios: Sequence[str], metrics: Sequence[str] = PRECISION_METRICS, g
     Example:
         >>> p = plan(["baseline"], ["wrongful_stops"], ["black_m", "white_m"], precision=0.25)  # doctest: +SKIP
         >>> p.residents, p.replicates                                                             # doctest: +SKIP
-        (200000, 24)
+        (500000, 8)
     """
     if not 0 < precision < 10:
         raise InputError(f"--precision = {precision}: must be a relative precision > 0 and < 10 (e.g. 0.25)")
@@ -218,9 +219,10 @@ def plan(scenarios: Sequence[str], metrics: Sequence[str] = PRECISION_METRICS, g
         if progress is not None:
             progress(len(seeds) * sum(sc.params.run.days for sc in loaded))
         rows = [target_plan(t, runs, base, precision, pilot_replicates) for t in todo]
-        rarest = min(r.events_per_replicate for r in rows)
+        seen = [r.events_per_replicate for r in rows if r.events_per_replicate > 0]
+        rarest = min(seen, default=0.0)  # no events at all: structural (e.g. a flow not begun), not rare
         stages.append(Stage(residents, rarest))
-        bigger = next_size(residents, rarest) if rarest < EVENTS_PER_REPLICATE else None
+        bigger = next_size(residents, rarest) if 0 < rarest < EVENTS_PER_REPLICATE else None
         if bigger is None:
             break
         residents = bigger
@@ -257,9 +259,14 @@ def describe(p: Plan) -> list[str]:
     for r in p.targets:
         scale = "log ratio" if r.kind == "ratio" else "per replicate"
         need = (f"needs {r.replicates} replicates" if r.replicates is not None
+                else "no events in stage 1: cannot be planned (start stage 1 at a larger --pilot-residents)"
+                if r.events_per_replicate == 0
                 else f"{NO_DIFFERENCE} in stage 1: cannot be planned to a relative precision")
         lines.append(f"  {r.label}: estimate {r.estimate:,.4g}, spread {r.spread:.3g} ({scale}), "
                      f"{r.events_per_replicate:,.1f} events per replicate behind it: {need}")
+    if all(r.replicates is None for r in p.targets):
+        lines.append(f"  Warning: no target could be planned; below is only stage 1's size and {p.pilot_replicates} "
+                     "replicates.")
     lines.append(f"Plan for +/-{p.precision:.0%} ({LEVEL:.0%} intervals, at least {EVENTS_PER_REPLICATE} events per "
                  f"replicate in each asked group): {p.residents:,} residents x {p.replicates} replicates; the run's own "
                  f"intervals meet the goal with probability about {ASSURANCE:.0%} or more (two-stage rule, docs/ODD.md 7.16). "
