@@ -142,18 +142,20 @@ def plan(
     metric: Annotated[list[str] | None, typer.Option(help="metrics asked about (repeatable; default the four headline flows)")] = None,
     groups: Annotated[tuple[str, str] | None, typer.Option(help="two group keys, e.g. black_m white_m")] = None,
     precision: Annotated[float, typer.Option(help="relative precision wanted, e.g. 0.25 for +/-25%")] = 0.25,
-    pilot_residents: Annotated[int, typer.Option(help="residents in the pilot")] = 20_000,
-    pilot_replicates: Annotated[int, typer.Option(min=3, max=100, help="paired replicates in the pilot")] = 6,
+    pilot_residents: Annotated[int, typer.Option(min=100, help="city size stage 1 starts at (grown until the rarest asked group has 30 events per replicate)")] = 20_000,
+    pilot_replicates: Annotated[int, typer.Option(min=8, max=100, help="paired replicates in stage 1 (the run's first replicates)")] = 8,
     days: Annotated[int | None, typer.Option(help="override every scenario's horizon (days)")] = None,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed (the same as the compare run's)")] = 1,
     workers: Annotated[int, typer.Option(min=0, max=256, help="local worker processes (0: all cores)")] = 0,
 ) -> None:
-    """Run a short pilot; print the city size and replicates a question needs, and the run time here."""
+    """Run a two-stage plan; print the city size and replicates a question needs, and the run time here."""
     from sim.experiments.plan import describe, plan as run_plan
     from sim.experiments.precision import PRECISION_METRICS
 
     try:
         p = run_plan(scenarios or [], metric or PRECISION_METRICS, groups or (), precision, pilot_residents=pilot_residents,
-                     pilot_replicates=pilot_replicates, days=days, workers=workers or _cpus())
+                     pilot_replicates=pilot_replicates, days=days, seed=seed, workers=workers or _cpus(),
+                     announce=lambda m: err.print(m, highlight=False))
     except InputError as e:
         fail(e)
     for line in describe(p):

@@ -190,3 +190,20 @@ def test_analysis_bad_input_exit_2_nothing_written(tmp_path, args, expected):
     assert r.returncode == 2, r.stdout + r.stderr
     assert expected in r.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_plan_prints_size_replicates_time_and_the_compare_command():
+    """survsim plan's contract at a small setting: 20,000 residents over 200 days already give
+    both groups 30 stops a replicate, so stage 1 runs once there."""
+    r = survsim("plan", "baseline", "--metric", "stops", "--groups", "black_m", "white_m", "--precision", "0.5",
+                "--pilot-residents", "20000", "--days", "200", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert "Stage 1: 1 scenario(s) x 8 paired replicates at 20,000 residents" in r.stdout
+    assert "20,000 residents x " in r.stdout and " replicates;" in r.stdout and "with 1 worker(s)" in r.stdout
+    assert "Run it: survsim compare baseline --residents 20000 --replicates " in r.stdout
+    assert "--days 200" in r.stdout and "--groups black_m white_m" in r.stdout
+
+
+def test_plan_refuses_a_stage_one_too_small():
+    r = survsim("plan", "baseline", "--pilot-replicates", "4")
+    assert r.returncode == 2 and "--pilot-replicates" in r.stderr
