@@ -59,8 +59,9 @@ def test_seeds_and_design_are_fixed_by_the_seed():
 
 
 def test_default_patterns_leave_out_exactly_the_declared_misses():
-    assert set(PATTERNS) - set(DEFAULT_PATTERNS) == {"arrests_asian", "arrests_native", "clearance_property",
-                                                     "nypd_match_share", "partnerships"}
+    # The checks survsim calibrate shows as misses at the shipped defaults (this release).
+    assert set(PATTERNS) - set(DEFAULT_PATTERNS) == {"arrests_hispanic", "arrests_asian", "arrests_native",
+                                                     "nypd_match_share"}
     assert all(PATTERNS[k].excluded for k in set(PATTERNS) - set(DEFAULT_PATTERNS))
     known = drawable()
     assert "run.days" not in known and "city.n_residents" not in known and "enforcement.review_catch" in known
