@@ -77,8 +77,7 @@ def run(
     elapsed = time.monotonic() - t0
     out.print(run_table(res))
     size = f"{p.city.n_residents:,} residents" if not p.city.neighbourhoods else f"the city of {p.city.neighbourhoods}"
-    out.print(f"{replicates} replicate(s) x {p.run.days} days x {size} in {elapsed:.1f} s. Results: [bold]{path}[/]",
-              highlight=False)
+    out.print(f"{replicates} replicate(s) x {p.run.days} days x {size} in {elapsed:.1f} s. Results: [bold]{path}[/]")
 
 
 MAIN_RESIDENTS, MAIN_REPLICATES = 50_000, 8  # the main job: see README (bands that answer in ~3 min on 2 cores)

@@ -277,10 +277,10 @@ class SurveillanceModel(mesa.Model):
     def update_trust(self) -> None:
         """Trust moves with today's contacts with police, then recovers a day (7.16)."""
         victims_u = self.rng_trust.random(len(self.today))  # drawn every day: paired runs
+        wrongful, other = self.policing.new_stops()  # read even with the loop off: the list restarts
         if not self.p.loops.trust:
             return
         none = np.empty(0, np.int64)
-        wrongful, other = self.policing.stops_today()
         asked = self.city.hh_head[np.concatenate(self.asked_households)] if self.asked_households else none
         off = self.today
         rec = np.flatnonzero(off.recorded)  # a good contact: the victim's report is taken

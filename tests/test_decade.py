@@ -128,8 +128,7 @@ def _paired_with_injected_stops(trust_on: bool, seed: int = 5):
     a, b = SurveillanceModel(p, seed=seed), SurveillanceModel(p, seed=seed)
     a.run(500)
     b.run(500)
-    b.pop.wrongful[:300] += 3
-    b.pop.stops[:300] += 3
+    b.policing.count_stops(np.repeat(np.arange(300), 3), True)  # the trust loop reads them on day 501
     a.run(300)
     b.run(300)
     return a, b

@@ -48,6 +48,8 @@ class Policing:
         self.by_group = np.argsort(c.group, kind="stable")
         self.group_start = np.searchsorted(c.group[self.by_group], np.arange(G + 1))
         self.counts = enforcement.DayCounts(G)
+        self._wrongful_new: list[np.ndarray] = []  # residents stopped since the trust loop last looked
+        self._other_new: list[np.ndarray] = []
         self.clearance = crime.clearance(p.crime, p.enforcement)  # conventional, by offence type
         # Attention: recorded incidents per resident the department acts on; it starts at
         # the expected rate (reported and recorded, plus discovered at mean presence).
@@ -99,25 +101,26 @@ class Policing:
 
     def new_day(self) -> None:
         self.counts = enforcement.DayCounts(len(self.m.group_keys))
-        self._wrongful_today: list[np.ndarray] = []  # residents stopped today, a row once per stop
-        self._other_today: list[np.ndarray] = []
 
     def count_stops(self, rows: np.ndarray, wrongful: np.ndarray | bool) -> None:
         """Residents ``rows`` are stopped (a row once per stop); ``wrongful`` marks the wrongful
-        stops. Counted per resident, and listed for today (the trust loop reads the list)."""
+        stops. Counted per resident, and listed until the trust loop reads the list."""
         if isinstance(wrongful, (bool, np.bool_)):
             bad, other = (rows, rows[:0]) if wrongful else (rows[:0], rows)
         else:
             bad, other = rows[wrongful], rows[~wrongful]
         np.add.at(self.m.pop.stops, rows, 1)
         np.add.at(self.m.pop.wrongful, bad, 1)
-        self._wrongful_today.append(bad)
-        self._other_today.append(other)
+        self._wrongful_new.append(bad)
+        self._other_new.append(other)
 
-    def stops_today(self) -> tuple[np.ndarray, np.ndarray]:
-        """(wrongfully stopped, otherwise stopped) residents today, a row once per stop."""
+    def new_stops(self) -> tuple[np.ndarray, np.ndarray]:
+        """(wrongfully stopped, otherwise stopped) residents since the last call, a row once
+        per stop; the list starts again."""
         cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, np.int64)  # noqa: E731
-        return cat(self._wrongful_today), cat(self._other_today)
+        out = cat(self._wrongful_new), cat(self._other_new)
+        self._wrongful_new, self._other_new = [], []
+        return out
 
     def follow_law(self) -> None:
         """Re-derive the score model when the law changed the algorithm in use (an
