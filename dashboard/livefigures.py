@@ -314,4 +314,4 @@ def placeholder(text: str, height: int = 320) -> go.Figure:
 
 
 def _wrap(text: str, width: int) -> str:
-    return "<br>".join(textwrap.wrap(html.escape(text), width))
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(text, width))  # wrap first: "&#x27;" is one character
