@@ -51,10 +51,8 @@ def in_view(nbh: np.ndarray, spot: np.ndarray, hh_start: np.ndarray, hh_count: n
     spot on (wrapping within the neighbourhood) has a camera."""
     if view == 0 or len(nbh) == 0:
         return np.zeros(len(nbh), bool)
-    count = np.maximum(hh_count[nbh], 1)
-    cols = np.arange(view)
-    rows = hh_start[nbh][:, None] + (_position(spot, count)[:, None] + cols) % count[:, None]
-    return ((cols < count[:, None]) & camera[rows]).any(axis=1)
+    near, _ = window(nbh, spot, hh_start, hh_count, view, view)  # just the households in view
+    return ((near >= 0) & camera[np.maximum(near, 0)]).any(axis=1)
 
 
 def window(nbh: np.ndarray, spot: np.ndarray, hh_start: np.ndarray, hh_count: np.ndarray, k: int,

@@ -21,6 +21,8 @@ import scipy.sparse as sp
 from scipy.optimize import brentq
 from scipy.spatial import cKDTree
 
+from sim.world.rowsample import RowSampler
+
 _CUTOFF = 4.0  # kernel cut at this many decay lengths (exp(-4) ~ 2% of the weight at distance 0)
 
 
@@ -40,22 +42,11 @@ class Journey:
             k = cKDTree(xy).sparse_distance_matrix(cKDTree(xy), _CUTOFF * decay, output_type="coo_matrix").tocsr()
             k.data = np.exp(-k.data / decay)
             k = (k + sp.eye_array(m, format="csr") - sp.diags_array(k.diagonal())).tocsr()  # d = 0 entries
-        k = (k @ sp.diags_array(mass)).tocsr()
-        k.sort_indices()
-        row_sum = np.asarray(k.sum(axis=1)).ravel()
-        rows = np.repeat(np.arange(m), np.diff(k.indptr))
-        cum = np.cumsum(k.data)
-        start = np.concatenate(([0.0], cum))[k.indptr[:-1]]
-        # Row-wise cumulative shares, offset by the row index: one searchsorted for all rows.
-        self.cdf = (cum - start[rows]) / np.where(row_sum[rows] > 0, row_sum[rows], 1) + rows
-        self.indices, self.indptr = k.indices, k.indptr
-        self.empty = row_sum <= 0
+        self.sampler = RowSampler((k @ sp.diags_array(mass)).tocsr())
 
     def home(self, nbh: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Home neighbourhood of the offender of offences in ``nbh``, from uniforms ``u``."""
-        pos = np.searchsorted(self.cdf, nbh + u, side="right")
-        pos = np.clip(pos, self.indptr[nbh], self.indptr[nbh + 1] - 1)
-        return np.where(self.empty[nbh], nbh, self.indices[pos])
+        return self.sampler.draw(nbh, u)
 
 
 def history(offend_w: np.ndarray, offence_arrests: float, stop_arrests: np.ndarray, share: float,

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from sim.world.city import City
+from sim.world.rowsample import RowSampler
 from sim.params import Network
 
 
@@ -105,15 +106,8 @@ def _ends_by_distance(city: City, src: np.ndarray, radius: float, rng: np.random
     near = cKDTree(city.xy).query_ball_point(city.xy, r=radius)
     indptr = np.concatenate(([0], np.cumsum([len(x) for x in near])))
     indices = np.concatenate([np.sort(x) for x in near]).astype(np.int64)
-    w = pop[indices]
-    rows = np.repeat(np.arange(len(near)), np.diff(indptr))
-    cum = np.cumsum(w)
-    start = np.concatenate(([0.0], cum))[indptr[:-1]]
-    total = np.add.reduceat(w, indptr[:-1])  # >= the own neighbourhood's residents: > 0 for a source
-    cdf = (cum - start[rows]) / np.maximum(total[rows], 1e-300) + rows  # row-wise shares, offset by row
-    own = city.nbh[src]
-    pos = np.clip(np.searchsorted(cdf, own + rng.random(src.size), side="right"), indptr[own], indptr[own + 1] - 1)
-    return city.random_resident(indices[pos], rng.random(src.size))
+    ends = RowSampler(sp.csr_array((pop[indices], indices, indptr), shape=(len(near), len(near))))
+    return city.random_resident(ends.draw(city.nbh[src], rng.random(src.size)), rng.random(src.size))
 
 
 def row_normalise(a: sp.csr_array) -> sp.csr_array:
