@@ -37,7 +37,8 @@ def stream(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(key,))))
 
 
-def replicate_seeds(seed: int, replicates: int) -> list[int]:
-    """Independent per-replicate seeds spawned from one run seed (numpy SeedSequence)."""
-    children = np.random.SeedSequence(seed).spawn(replicates)
+def replicate_seeds(seed: int, replicates: int, key: tuple[int, ...] = ()) -> list[int]:
+    """Independent per-replicate seeds spawned from one run seed (numpy SeedSequence);
+    ``key`` (a spawn key) gives another independent family from the same seed."""
+    children = np.random.SeedSequence(seed, spawn_key=key).spawn(replicates)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]

@@ -41,11 +41,12 @@ from sim.core.paramtree import leaves
 from sim.experiments.distributed import check_address, executor
 from sim.experiments.ensemble_patterns import DEFAULT_PATTERNS, PATTERNS, evaluate_draw
 from sim.experiments.sweep_spec import Axis
-from sim.experiments.sweep_store import atomic_write
+from sim.experiments.sweep_store import atomic_write, lhs_points
 from sim.output.ensemble_chart import ranges_chart
 from sim.output.folders import check_folder, clean_leftovers, marker_kind, write_marker
 from sim.output.results import git_commit, version
 from sim.policy.scenario import load
+from sim.core.streams import replicate_seeds
 
 # Sizes and horizons are settings of a run, not behavioural assumptions: never drawn.
 SETTINGS = ("run.days", "city.n_residents", "city.grid_side", "city.n_jurisdictions", "departments.n_outside")
@@ -67,11 +68,7 @@ class Prior:
 
     def points(self, n: int, seed: int) -> list[dict[str, float]]:
         """``n`` Latin-hypercube points drawn with ``seed`` (as ``survsim sweep`` draws lhs designs)."""
-        from scipy.stats import qmc
-
-        u = qmc.LatinHypercube(d=len(self.axes), rng=np.random.default_rng(seed)).random(n)
-        cols = [a.scale(u[:, j]) for j, a in enumerate(self.axes)]
-        return [{a.path: cols[j][i] for j, a in enumerate(self.axes)} for i in range(n)]
+        return lhs_points(self.axes, n, seed)
 
 
 def drawable() -> dict[str, tuple[float, float, bool, float]]:
@@ -101,8 +98,7 @@ def assumption_prior(vary: Sequence[str] | None = None) -> Prior:
 
 def draw_seeds(seed: int, draw: int, replicates: int) -> list[int]:
     """The replicate seeds of one draw: independent across draws, fixed by (seed, draw)."""
-    children = np.random.SeedSequence(seed, spawn_key=(draw,)).spawn(replicates)
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+    return replicate_seeds(seed, replicates, key=(draw,))
 
 
 # ---- rejection ABC ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.output.results import DataWarning, check_folder, clean_leftovers, git_commit, marker_kind, version, write_marker
 from sim.core.streams import replicate_seeds
-from sim.experiments.sweep_spec import RUN_COLUMNS, OUT_COLUMNS, Spec, scenario_with
+from sim.experiments.sweep_spec import RUN_COLUMNS, OUT_COLUMNS, Axis, Spec, scenario_with
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,16 @@ def design_points(spec: Spec) -> list[dict[str, Any]]:
     if spec.design == "grid":
         names = [a.path for a in spec.axes]
         return [dict(zip(names, combo)) for combo in itertools.product(*(a.grid() for a in spec.axes))]
+    return lhs_points(spec.axes, spec.samples, spec.seed)
+
+
+def lhs_points(axes: Sequence[Axis], n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` Latin-hypercube points over ``axes`` drawn with ``seed`` (sweeps and ensembles)."""
     from scipy.stats import qmc
 
-    u = qmc.LatinHypercube(d=len(spec.axes), rng=np.random.default_rng(spec.seed)).random(spec.samples)
-    cols = [a.scale(u[:, j]) for j, a in enumerate(spec.axes)]
-    return [{a.path: cols[j][i] for j, a in enumerate(spec.axes)} for i in range(spec.samples)]
+    u = qmc.LatinHypercube(d=len(axes), rng=np.random.default_rng(seed)).random(n)
+    cols = [a.scale(u[:, j]) for j, a in enumerate(axes)]
+    return [{a.path: cols[j][i] for j, a in enumerate(axes)} for i in range(n)]
 
 
 def _show(values: dict) -> str:
