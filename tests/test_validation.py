@@ -137,3 +137,15 @@ def test_every_pattern_passes_at_the_shipped_size(shipped_size_rows, key):
     a failing pattern fails the tests."""
     pattern = next(p for p in shipped_size_rows.patterns if p.key == key)
     assert pattern.passed, f"pattern {key} fails at the shipped size: {pattern.values}"
+
+
+def test_ensemble_default_patterns_are_exactly_those_the_defaults_pass(shipped_size_rows):
+    """`survsim ensemble build` leaves out by default the checks and patterns the shipped
+    defaults miss; this keeps that list honest when the model changes (it went stale once:
+    the Hispanic share began to miss and property clearance to pass in the same release)."""
+    from sim.experiments.ensemble_patterns import PATTERNS, find_row
+
+    verdicts = {p.key: p.passed for p in shipped_size_rows.patterns}
+    for key, pattern in PATTERNS.items():
+        passed = find_row(shipped_size_rows.targets, pattern).passed if pattern.kind == "check" else verdicts[key]
+        assert bool(pattern.excluded) == (not passed), (key, passed, pattern.excluded)
