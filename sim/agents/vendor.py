@@ -62,15 +62,13 @@ class Vendor(mesa.Agent):
         # Only willing departments ever accept: the hazard is computed for them alone.
         w = self.willing_rows
         open_ = ~(m.partnered[w] | self.ended[w] | self.waiting[w])
-        if not open_.any():  # every willing department has answered: nothing to offer today
-            self._onboard(d.onboard_capacity)
-            return
-        hazard = self.base_hazard + d.peer_hazard * (m.dept_peers @ m.partnered[w].astype(np.float32))
-        if scrutiny:
-            hazard *= 1 - d.scrutiny
-        accept = w[open_ & (u[w] < -np.expm1(-hazard))]
-        self.waiting[accept] = True
-        self.queue.extend(accept.tolist())
+        if open_.any():  # once every willing department has answered, there is nothing to offer
+            hazard = self.base_hazard + d.peer_hazard * (m.dept_peers @ m.partnered[w].astype(np.float32))
+            if scrutiny:
+                hazard *= 1 - d.scrutiny
+            accept = w[open_ & (u[w] < -np.expm1(-hazard))]
+            self.waiting[accept] = True
+            self.queue.extend(accept.tolist())
         self._onboard(d.onboard_capacity)
 
     def _onboard(self, capacity: float) -> None:
