@@ -14,8 +14,8 @@ from scipy import stats
 
 from cli_run import survsim
 from sim.core.errors import InputError
-from sim.experiments.ensemble import (Prior, assumption_prior, draw_seeds, drawable, prepare, rejection_abc,
-                                      summarise)
+from sim.experiments.ensemble import (Prior, assumption_prior, draw_seeds, drawable, draws_table, prepare,
+                                      rejection_abc, summarise)
 from sim.experiments.ensemble_patterns import DEFAULT_PATTERNS, PATTERNS, evaluate_draw, find_row
 from sim.experiments.sweep_spec import Axis
 
@@ -178,3 +178,50 @@ def test_readme_count_of_drawn_assumptions_comes_from_the_tree():
 
     text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"({len(drawable())} today;" in text, "README's count of drawable assumptions is stale"
+
+
+def test_a_draw_failing_an_analytic_check_is_rejected_without_a_run(monkeypatch):
+    """Stage 1: the closed-form recognition checks are judged first; a draw failing one is
+    not simulated (its simulated patterns are marked skipped), and it is rejected exactly as
+    full evaluation rejects it."""
+    import sim.experiments.ensemble_patterns as ep
+    from sim.policy.scenario import load
+
+    base = load("baseline").params.model_dump(mode="json")
+    keys = ("aws_rerun", "vendor_rank1_miss", "clearance_violent", "fear_gap")
+    # a genuine-score spread far above its fit: vendor_2018 misses its mate at rank 1 far too often
+    point = {"recognition.genuine_sd": 3.0}
+    full = ep.evaluate_draw(point, [1], baseline=base, national={}, keys=keys, residents=500, staged=False)
+    assert not full["vendor_rank1_miss"]["passed"]
+
+    def no_run(*a, **k):
+        raise AssertionError("a draw rejected at stage 1 must not be simulated")
+
+    monkeypatch.setattr(ep, "run_baseline", no_run)
+    staged = ep.evaluate_draw(point, [1], baseline=base, national={}, keys=keys, residents=500)
+    assert staged["vendor_rank1_miss"] == full["vendor_rank1_miss"] and staged["aws_rerun"] == full["aws_rerun"]
+    assert staged["clearance_violent"]["skipped"] and not staged["clearance_violent"]["passed"]
+    prior = assumption_prior(["recognition.genuine_sd"])
+    rows = [{"draw": 0, "point": point, "result": staged}, {"draw": 1, "point": point, "result": full}]
+    table = draws_table(prior, keys, rows)
+    assert list(table.accepted) == [False, False]
+    assert table.status[0] == "rejected at stage 1" and np.isnan(table.clearance_violent_passed[0])
+
+
+def test_default_acceptance_leaves_out_what_the_defaults_fail_at_the_build_size(tmp_path):
+    """Without --patterns, a pattern the shipped defaults fail at the build's own size cannot
+    tell worlds apart there: it is recorded but not used for acceptance, and the manifest and
+    the output say so. With --patterns, the chosen set is used as given."""
+    out = tmp_path / "ens"
+    r = survsim("ensemble", "build", "--draws", "2", "--residents", "500", "--replicates", "1", "--vary", VARY,
+                "--no-charts", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "manifest.json").read_text())
+    failing = [k for k in DEFAULT_PATTERNS if not m["at_defaults"][k]["passed"]]
+    assert failing and m["left_out_at_this_size"] == failing  # 500 residents: disparity has no events, at least
+    assert m["accept"] == [k for k in DEFAULT_PATTERNS if k not in failing]
+    assert "left out of acceptance at 500 residents" in r.stdout and "not used for acceptance" in r.stdout
+    draws = pd.read_csv(out / "draws.csv")
+    ok = draws[draws.status == "ok"]
+    expect = ok[[f"{k}_passed" for k in m["accept"]]].astype(bool).all(axis=1)
+    assert list(ok.accepted) == list(expect)

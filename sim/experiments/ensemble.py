@@ -104,10 +104,11 @@ def draw_seeds(seed: int, draw: int, replicates: int) -> list[int]:
 # ---- rejection ABC ------------------------------------------------------------------------
 def rejection_abc(prior: Prior, evaluate: Callable[[dict, list[int]], dict], patterns: Sequence[str], draws: int,
                   seed: int, replicates: int = 1, *, store: Path | None = None, workers: int = 1,
-                  scheduler: str | None = None, progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+                  scheduler: str | None = None, progress: Callable[[int], None] | None = None,
+                  accept: Sequence[str] | None = None) -> pd.DataFrame:
     """Draw ``draws`` points from ``prior``, evaluate each (``evaluate(point, seeds)`` ->
     ``{pattern: {"value", "passed"}}`` or ``{"_invalid": reason}``), and accept a draw iff
-    every pattern in ``patterns`` passed. With ``store``, each finished draw is kept as
+    every pattern in ``accept`` (default: ``patterns``) passed. With ``store``, each finished draw is kept as
     ``store/d<draw>.json`` and draws already there are not run again. Returns
     :func:`draws_table`."""
     points = prior.points(draws, seed)
@@ -130,7 +131,7 @@ def rejection_abc(prior: Prior, evaluate: Callable[[dict, list[int]], dict], pat
                         atomic_write(store / f"d{i:06d}.json", lambda f, r=res: f.write_text(json.dumps(r)))
                     if progress is not None:
                         progress(1)
-    return draws_table(prior, patterns, [results[i] for i in range(draws)])
+    return draws_table(prior, patterns, [results[i] for i in range(draws)], accept)
 
 
 def _take(it, n: int):
@@ -158,18 +159,23 @@ def _stored(store: Path, draws: int) -> dict[int, dict]:
     return out
 
 
-def draws_table(prior: Prior, patterns: Sequence[str], results: list[dict]) -> pd.DataFrame:
-    """One row per draw: draw, status ("ok" or "invalid: ..."), accepted, the drawn values,
-    then each pattern's value and ``<pattern>_passed``."""
+def draws_table(prior: Prior, patterns: Sequence[str], results: list[dict],
+                accept: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per draw: draw, status ("ok", "invalid: ...", or "rejected at stage 1" for a
+    draw that failed an analytic check and was not simulated), accepted (every pattern in
+    ``accept``, default ``patterns``, passed), the drawn values, then each pattern's value
+    and ``<pattern>_passed`` (NaN where the pattern was not evaluated)."""
+    accept = list(patterns if accept is None else accept)
     rows = []
     for r in results:
         res = r["result"]
         bad = res.get("_invalid")
-        row = {"draw": r["draw"], "status": f"invalid: {bad}" if bad else "ok",
-               "accepted": bad is None and all(res[k]["passed"] for k in patterns), **r["point"]}
+        skipped = bad is None and any(res[k].get("skipped") for k in patterns)
+        row = {"draw": r["draw"], "status": f"invalid: {bad}" if bad else "rejected at stage 1" if skipped else "ok",
+               "accepted": bad is None and all(res[k]["passed"] for k in accept), **r["point"]}
         for k in patterns:
             row[k] = np.nan if bad else res[k]["value"]
-            row[f"{k}_passed"] = False if bad else bool(res[k]["passed"])
+            row[f"{k}_passed"] = np.nan if bad or res[k].get("skipped") else float(res[k]["passed"])
         rows.append(row)
     cols = ["draw", "status", "accepted", *prior.names, *(c for k in patterns for c in (k, f"{k}_passed"))]
     return pd.DataFrame(rows, columns=cols)
@@ -186,8 +192,10 @@ def summarise(table: pd.DataFrame, prior: Prior, patterns: Sequence[str]) -> dic
                           "accepted": {k: float(np.quantile(vals, q)) for k, q in QUANTILES.items()} if len(vals)
                           else None}
     return {"draws": n, "accepted": len(acc), "acceptance_rate": len(acc) / n if n else float("nan"),
-            "invalid": int((table.status != "ok").sum()),
-            "pass_rates": {k: float(table[f"{k}_passed"].mean()) for k in patterns}, "parameters": params}
+            "invalid": int(table.status.str.startswith("invalid").sum()),
+            "unsimulated": int((table.status == "rejected at stage 1").sum()),
+            "pass_rates": {k: float(table[f"{k}_passed"].mean()) for k in patterns},  # over the draws judged on it
+            "judged": {k: int(table[f"{k}_passed"].notna().sum()) for k in patterns}, "parameters": params}
 
 
 # ---- the command --------------------------------------------------------------------------
@@ -204,6 +212,7 @@ class Build:
     out: Path
     workers: int = 1
     scheduler: str | None = None
+    chosen: bool = True  # --patterns given; else the defaults, less those the defaults fail at this size
     baseline: dict = field(default_factory=dict, repr=False)
     national: dict = field(default_factory=dict, repr=False)
 
@@ -226,7 +235,7 @@ class Build:
         return self.draws - len(_stored(self.store, self.draws)) if self.store.is_dir() else self.draws
 
 
-def prepare(draws: int = 100, patterns: Sequence[str] | None = None, residents: int = 5_000, replicates: int = 2,
+def prepare(draws: int = 400, patterns: Sequence[str] | None = None, residents: int = 5_000, replicates: int = 2,
             seed: int = 1, vary: Sequence[str] | None = None, out: str | Path = Path("results/ensemble"),
             workers: int = 1, scheduler: str | None = None) -> Build:
     """Check every input and the ``--out`` folder; InputError (exit 2) before anything is written."""
@@ -246,7 +255,7 @@ def prepare(draws: int = 100, patterns: Sequence[str] | None = None, residents: 
         check_address(scheduler)
     out = Path(out)
     check_folder(out, "--out", "ensemble")
-    b = Build(draws, keys, residents, replicates, seed, prior, out, workers, scheduler,
+    b = Build(draws, keys, residents, replicates, seed, prior, out, workers, scheduler, bool(patterns),
               load("baseline").params.model_dump(mode="json"), load("national").params.model_dump(mode="json"))
     old = _read_spec(out)
     if old is not None and old.get("key") != b.key:
@@ -286,12 +295,15 @@ class Report:
         s = self.summary
         lines = [f"ensemble: {s['accepted']} of {s['draws']} draws accepted (acceptance rate "
                  f"{s['acceptance_rate']:.1%}); {self.ran} evaluated now in {self.seconds:.1f} s"
-                 + (f"; {s['invalid']} draws invalid (broke a rule of the parameter tree)" if s["invalid"] else ""),
-                 "pass rate per pattern over the draws (the lowest does most of the rejecting), and the verdict "
-                 "at the shipped defaults at the same size:"]
-        ref = s.get("at_defaults", {})
+                 + (f"; {s['invalid']} draws invalid (broke a rule of the parameter tree)" if s["invalid"] else "")
+                 + (f"; {s['unsimulated']} rejected by the analytic checks without a run" if s.get("unsimulated")
+                    else ""),
+                 "pass rate per pattern over the draws judged on it (the lowest does most of the rejecting), and the "
+                 "verdict at the shipped defaults at the same size:"]
+        ref, accept = s.get("at_defaults", {}), s.get("accept", self.patterns)
         at = {k: "" if "_invalid" in ref or k not in ref else "pass" if ref[k]["passed"] else "FAIL" for k in self.patterns}
-        lines += [f"  {k:<20} {s['pass_rates'][k]:6.1%}  {at[k]:<4}  {PATTERNS[k].label}" for k in self.patterns]
+        lines += [f"  {k:<20} {s['pass_rates'][k]:6.1%} of {s['judged'][k]:<5} {at[k]:<4}  {PATTERNS[k].label}"
+                  + ("" if k in accept else "  (not used for acceptance at this size)") for k in self.patterns]
         lines += [f"note: {n}" for n in self.notes]
         lines.append(f"Results: {self.out} (" + ", ".join(f.name for f in self.files) + ")")
         return lines
@@ -313,19 +325,26 @@ def build(b: Build, progress: Callable[[int], None] | None = None, images: bool 
     missing = b.missing()
     evaluate = functools.partial(evaluate_draw, baseline=b.baseline, national=b.national, keys=b.patterns,
                                  residents=b.residents)
+    ref = _reference(b, functools.partial(evaluate, staged=False))
+    failing = [k for k in b.patterns if "_invalid" not in ref and not ref[k]["passed"]]
+    accept = [k for k in b.patterns if b.chosen or k not in failing]
     table = rejection_abc(b.prior, evaluate, b.patterns, b.draws, b.seed, b.replicates, store=b.store,
-                          workers=b.workers, scheduler=b.scheduler, progress=progress)
+                          workers=b.workers, scheduler=b.scheduler, progress=progress, accept=accept)
     summary = summarise(table, b.prior, b.patterns)
-    summary["at_defaults"] = _reference(b, evaluate)
+    summary["at_defaults"], summary["accept"] = ref, accept
+    summary["left_out_at_this_size"] = [k for k in b.patterns if k not in accept]
     notes = [] if summary["accepted"] else ["no draw was accepted: the chart shows the priors only; see the pass "
                                             "rates for the pattern that rejects, or choose --patterns"]
-    ref = summary["at_defaults"]
-    failing = [k for k in b.patterns if "_invalid" not in ref and not ref[k]["passed"]]
-    if failing:
+    if failing and b.chosen:
         notes.insert(0, f"at {b.residents:,} residents x {b.replicates} replicate(s) the shipped defaults themselves "
                         f"fail {', '.join(failing)}: at this size those patterns reject for the city size or chance, "
                         "not only for the parameters; raise --residents or --replicates, or leave them out with "
                         "--patterns")
+    elif failing:
+        notes.insert(0, f"left out of acceptance at {b.residents:,} residents x {b.replicates} replicate(s): "
+                        f"{', '.join(failing)} (the shipped defaults fail them at this size, so they cannot tell "
+                        "worlds apart here; their values are still recorded); raise --residents or --replicates to "
+                        "use them")
     files = _write(b, table, summary, time.monotonic() - t0, notes, images)
     return Report(b.out, summary, b.patterns, missing, time.monotonic() - t0, files, notes)
 
@@ -359,13 +378,17 @@ def _write(b: Build, table: pd.DataFrame, summary: dict, seconds: float, notes: 
                      for k in b.patterns},
         "default_patterns": list(DEFAULT_PATTERNS),
         "excluded_from_default": {k: p.excluded for k, p in PATTERNS.items() if p.excluded},
-        **{k: summary[k] for k in ("draws", "accepted", "acceptance_rate", "invalid", "pass_rates")},
+        **{k: summary[k] for k in ("draws", "accepted", "acceptance_rate", "invalid", "unsimulated", "pass_rates",
+                                   "judged", "accept", "left_out_at_this_size")},
+        "staging": "the analytic recognition checks are judged first; a draw failing one is rejected without a run "
+                   "(the accepted set is the one full evaluation gives; simulated patterns' pass rates are over the "
+                   "draws that reached them)",
         "at_defaults": summary["at_defaults"], "parameters": summary["parameters"],
         "notes": notes, "seconds": round(seconds, 1), "survsim_version": version(), "git_commit": git_commit(),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     atomic_write(files[2], lambda f: f.write_text(json.dumps(manifest, indent=2, default=str)))
     fig = ranges_chart(summary["parameters"], f"{summary['accepted']} of {summary['draws']} draws accepted "
-                       f"({summary['acceptance_rate']:.0%}); patterns: {', '.join(b.patterns)}")
+                       f"({summary['acceptance_rate']:.0%}); patterns: {', '.join(summary['accept'])}")
     atomic_write(files[3], lambda f: fig.write_html(f, include_plotlyjs=True, full_html=True))
     if images:
         try:

@@ -22,8 +22,8 @@ _out = Console(width=None if sys.stdout.isatty() else 160)
 
 @ensemble_app.command("build")
 def build(
-    draws: Annotated[int, typer.Option(min=1, max=100_000, help="parameter sets drawn (Latin hypercube over the priors)")] = 100,
-    patterns: Annotated[list[str] | None, typer.Option(help="pattern keys a draw must all pass (repeatable or comma-separated; default: the independent checks and patterns that pass at the shipped defaults)")] = None,
+    draws: Annotated[int, typer.Option(min=1, max=100_000, help="parameter sets drawn (Latin hypercube over the priors)")] = 400,
+    patterns: Annotated[list[str] | None, typer.Option(help="pattern keys a draw must all pass (repeatable or comma-separated; default: the independent checks and patterns that pass at the shipped defaults, less those the defaults fail at this --residents/--replicates)")] = None,
     vary: Annotated[list[str] | None, typer.Option(help="dotted assumption names to draw (repeatable or comma-separated; default: every single-number assumption, sizes and horizons excluded)")] = None,
     residents: Annotated[int, typer.Option(min=500, max=1_000_000, help="residents of each draw's baseline runs")] = 5_000,
     replicates: Annotated[int, typer.Option(min=1, max=100, help="replicates per draw (seeds spawned from --seed and the draw)")] = 2,

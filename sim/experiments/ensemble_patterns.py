@@ -95,9 +95,15 @@ def draw_params(base: dict[str, Any], point: dict[str, float], residents: int | 
 
 
 def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[str, Any], national: dict[str, Any],
-                  keys: tuple[str, ...], residents: int) -> dict[str, Any]:
+                  keys: tuple[str, ...], residents: int, staged: bool = True) -> dict[str, Any]:
     """Judge one parameter set: {key: {"value", "passed"}} for each chosen pattern, or
     {"_invalid": reason} when the drawn values together break a rule of the parameter tree.
+
+    Staged (the default): the analytic recognition checks are judged first, and a draw that
+    fails one is not simulated: its other patterns come back ``{"value": nan, "passed":
+    False, "skipped": True}``. Acceptance needs every pattern, so this rejects exactly the
+    draws full evaluation would (the accepted set is the same); only the simulated patterns'
+    pass rates are then over the draws that reached them.
 
     ``baseline`` and ``national`` are the two scenarios' parameters as plain data; the draw
     is set in both. Baseline runs (one per seed, ``residents`` residents, the scenario's
@@ -112,6 +118,11 @@ def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[s
     needs = {PATTERNS[k].needs for k in keys}
     rows, patterns = {}, {}
     start = base.run.start_date
+    if "analytic" in needs:  # stage 1: closed-form checks, milliseconds; a failed one rejects the draw unsimulated
+        rows.update({r.name: r for r in recognition_targets(base.recognition)})
+        stage1 = {k: _row_result(rows, PATTERNS[k]) for k in keys if PATTERNS[k].needs == "analytic"}
+        if staged and not all(v["passed"] for v in stage1.values()):
+            return {k: stage1.get(k, {"value": float("nan"), "passed": False, "skipped": True}) for k in keys}
     if "baseline" in needs:
         runs = [run_baseline(base, s) for s in seeds]
         rows.update({r.name: r for r in independent_checks(pooled_shares(base.group_keys, [r.counts for r in runs]))})
@@ -124,8 +135,6 @@ def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[s
                 patterns[key] = check()
     if "funnel" in needs:
         rows.update({r.name: r for r in funnel_targets(seeds, base)})
-    if "analytic" in needs:
-        rows.update({r.name: r for r in recognition_targets(base.recognition)})
     if nat is not None:
         partners = np.array([run_partners(nat, s) for s in seeds])
         patterns["partnerships"] = partnership_check(partners, nat, nat.run.start_date)
@@ -133,8 +142,7 @@ def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[s
     for key in keys:
         p = PATTERNS[key]
         if p.kind == "check":
-            row = find_row(list(rows.values()), p)
-            out[key] = {"value": float(row.model), "passed": bool(row.passed)}
+            out[key] = _row_result(rows, p)
         else:
             pc = patterns[key]
             values = dict(pc.values)
@@ -143,6 +151,11 @@ def evaluate_draw(point: dict[str, float], seeds: list[int], *, baseline: dict[s
                 values["ratio_black_min"] = float(np.min(black)) if black else float("nan")  # NaN if any is
             out[key] = {"value": float(values[p.value]), "passed": bool(pc.passed)}
     return out
+
+
+def _row_result(rows: dict, p: Pattern) -> dict[str, Any]:
+    row = find_row(list(rows.values()), p)
+    return {"value": float(row.model), "passed": bool(row.passed)}
 
 
 def find_row(rows: list, p: Pattern):
