@@ -164,7 +164,7 @@ def plan(
 @app.command()
 def validate(
     out_dir: Annotated[Path, typer.Option("--out", help="folder for validation.html")] = Path("results/validation"),
-    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicates per check")] = 4,
+    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicates per check (8: every verdict stable)")] = 8,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="run seed")] = 1,
 ) -> None:
     """Write validation.html: every calibration target and pattern check, with sources."""

@@ -352,7 +352,7 @@ class SurveillanceModel(mesa.Model):
         self.cum_wrongful_stops += counts.wrongful_stops
         rate = self.cum_wrongful_stops / np.maximum(self.group_size, 1)
         ratio = rate / rate[self.reference] if rate[self.reference] > 0 else np.full(G, np.nan)
-        r.record(d, "disparity_wrongful_stops", np.nanmax(ratio) if np.isfinite(ratio).any() else np.nan, ratio)
+        r.record(d, "disparity_wrongful_stops", np.nan, ratio)  # per group only (sim.core.metrics)
 
     # --- shared actions ---------------------------------------------------------------
     @property

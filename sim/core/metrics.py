@@ -20,6 +20,7 @@ class Metric:
     per_group: bool = False  # also recorded per demographic group
     flow: bool = False       # a count per day (summed over time), not a level
     intensive: bool = False  # a per-resident rate or share: groups average (by population), not add up
+    population_row: bool = True  # False: per group only (the population row is NaN)
 
 
 METRICS: tuple[Metric, ...] = (
@@ -77,9 +78,11 @@ METRICS: tuple[Metric, ...] = (
            per_group=True, intensive=True),
     Metric("searches_per_1000", "Face-recognition searches per 1,000 residents (by offender's group)",
            "searches / 1k residents / day", per_group=True, flow=True, intensive=True),
+    # No population row: the highest of the groups' ratios, as it once was, is biased upward
+    # (the maximum of noisy ratios); pooled ratios with intervals and events are in summary.csv.
     Metric("disparity_wrongful_stops",
-           "Wrongful stops per capita to date, relative to the reference group (population row: highest group)",
-           "ratio", per_group=True, intensive=True),
+           "Wrongful stops per capita to date, relative to the reference group (per group only)",
+           "ratio", per_group=True, intensive=True, population_row=False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

@@ -37,8 +37,8 @@ from sim.policy.scenario import load
 from sim.core.streams import replicate_seeds
 from sim.recognition import recognition_targets
 from sim.experiments.targets import all_targets
-from sim.output.validation_page import (PatternCheck, TargetRow, ValidationRows, _add_band, _band, _band_figure, _style,
-                                       render)
+from sim.output.validation_page import (STABILITY_RESAMPLES, PatternCheck, TargetRow, ValidationRows, _add_band, _band,
+                                       _band_figure, _style, render)
 
 END_2018, AUG_2019 = 729, 969     # day numbers from 1 Jan 2017 (as in sim.experiments.targets)
 PARTNER_POINTS = (                 # (day, agencies, label): docs/sources.md, partnerships
@@ -54,6 +54,8 @@ CLEARANCE_BAND = (0.141, 0.20)     # burglary 14.1% (FBI) to 20% (our tolerance 
 ACCELERATION = 1.5                 # adoption: daily growth after app launch vs before, at least
 FEAR_RISE = 1.10                   # fear gap: last-year fear vs first-year fear, at least
 CRIME_FLAT = 1.05                  # fear gap: last-year actual crime vs first year, at most
+SHIPPED_REPLICATES = 8             # validate's default: every verdict stable there (tests/test_validation.py)
+RARE_EVENT_FACTOR = 3              # the disparity pattern rests on rare wrongful stops: 3x the replicates
 
 
 # --- simulation runs -----------------------------------------------------------------------
@@ -112,7 +114,7 @@ def run_partners(params: Params, seed: int) -> np.ndarray:
 
 
 # --- the checks ----------------------------------------------------------------------------
-def validation_rows(replicates: int = 4, seed: int = 1, residents: int = 20_000,
+def validation_rows(replicates: int = SHIPPED_REPLICATES, seed: int = 1, residents: int = 20_000,
                     progress: Callable[[str], None] | None = None) -> ValidationRows:
     """Run the calibration targets and pattern checks.
 
@@ -130,8 +132,10 @@ def validation_rows(replicates: int = 4, seed: int = 1, residents: int = 20_000,
     base = with_values(base_sc.params, **{"city.n_residents": residents})
     say(f"calibration targets ({replicates} seeds)")
     checks = all_targets(seeds)
-    say(f"baseline: {replicates} x {base.run.days} days x {residents:,} residents")
-    runs = [run_baseline(base, s) for s in seeds]
+    rare_seeds = replicate_seeds(seed, RARE_EVENT_FACTOR * replicates)  # starts with ``seeds``
+    say(f"baseline: {len(rare_seeds)} x {base.run.days} days x {residents:,} residents")
+    rare_runs = [run_baseline(base, s) for s in rare_seeds]
+    runs = rare_runs[:replicates]
     say(f"national preset: {replicates} x {national.params.run.days} days")
     partners = np.array([run_partners(national.params, s) for s in seeds])
 
@@ -154,20 +158,40 @@ def validation_rows(replicates: int = 4, seed: int = 1, residents: int = 20_000,
                          next((v for k, v in per_seed.items() if k in c.name), ()) if i < n_model else ())
                for i, c in enumerate(checks)]
     start = base.run.start_date
-    patterns = [adoption_check(runs, base, start), partnership_check(partners, national.params, start),
-                fear_check(runs, start), disparity_check(runs, base), clearance_check(runs, start)]
+    checks_of = {"adoption": lambda r, fig=True: adoption_check(r, base, start, fig),
+                 "partnerships": lambda r, fig=True: partnership_check(np.array(r), national.params, start, fig),
+                 "fear_gap": lambda r, fig=True: fear_check(r, start, fig),
+                 "disparity": lambda r, fig=True: disparity_check(r, base, fig),
+                 "clearance": lambda r, fig=True: clearance_check(r, start, fig)}
+    patterns = []
+    for key, check in checks_of.items():
+        data = list(partners) if key == "partnerships" else rare_runs if key == "disparity" else runs
+        pc = check(data)
+        pc.stability = verdict_stability(lambda r, c=check: c(r, False).passed, data, pc.passed, seed)
+        patterns.append(pc)
     meta = {"survsim_version": version(), "git_commit": git_commit(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "seed": seed,
             "replicate_seeds": seeds, "replicates": replicates, "residents": residents,
+            "disparity_replicates": len(rare_seeds),
             "days": base.run.days, "start_date": str(start), "seconds": round(time.monotonic() - t0, 1)}
     return ValidationRows(targets, patterns, meta)
+
+
+def verdict_stability(verdict: Callable[[list], bool], replicates: list, passed: bool, seed: int,
+                      resamples: int = STABILITY_RESAMPLES) -> float:
+    """Share of bootstrap resamples of the replicates (drawn with replacement, as many as
+    there are) whose verdict equals ``passed``: near 1, the verdict does not hang on which
+    seeds were run; near 0.5, it is a coin flip at this size."""
+    rng = np.random.default_rng([seed, len(replicates), 0x57AB])
+    picks = rng.integers(0, len(replicates), size=(resamples, len(replicates)))
+    return float(np.mean([verdict([replicates[i] for i in row]) == passed for row in picks]))
 
 
 def _dates(start: dt.date, n: int) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range(n)]
 
 
-def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date) -> PatternCheck:
+def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date, figure: bool = True) -> PatternCheck:
     share = np.array([r.camera_share for r in runs])
     launch, last = p.adoption.app_launch_day, share.shape[1] - 1
     before = (share[:, launch] - share[:, 0]) / launch
@@ -185,6 +209,8 @@ def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date) -> Patter
                    f"on {start + dt.timedelta(days=last):%d %b %Y}. This is the early, accelerating part of an "
                    "S-curve (the market and the falling price bend it later: docs/ODD.md 7.4); the 2017 level and the derived "
                    "~7% at the end of 2018 are fitted, so the later level is the model's, not data.")
+    if not figure:  # verdict and values only (resampling in verdict_stability)
+        return PatternCheck("adoption", "", "", passed, explanation, values)
     fig = _band_figure(_dates(start, share.shape[1]), share, "households with a camera", "#1f77b4", percent=True)
     fig.add_vline(x=str(start + dt.timedelta(days=launch)), line_dash="dot", line_color="#555")
     fig.add_annotation(x=str(start + dt.timedelta(days=launch)), y=1, yref="paper", text="app launch",
@@ -201,7 +227,7 @@ def adoption_check(runs: list[BaselineRun], p: Params, start: dt.date) -> Patter
                         passed, explanation, values, _style(fig, "Share of households with a video doorbell"))
 
 
-def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> PatternCheck:
+def partnership_check(partners: np.ndarray, p: Params, start: dt.date, figure: bool = True) -> PatternCheck:
     s = p.vendor.programme_start_day
     before = float(np.median(partners[:, s - 1]))
     rate_2018 = (partners[:, END_2018] - partners[:, s]) / (END_2018 - s)
@@ -243,6 +269,8 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
                    f"{values['aug_2019_mean']:.0f}, median {values['aug_2019']:.0f}; published 401-405)"
                    + (": a typical seed lags the published counts, and the mean is carried by fast seeds."
                       if values["aug_2019"] < 0.75 * 403 else "."))
+    if not figure:  # verdict and values only (resampling in verdict_stability)
+        return PatternCheck("partnerships", "", "", passed, explanation, values)
     fig = _band_figure(_dates(start, partners.shape[1]), partners, "partnered departments (model)", "#2ca02c")
     fig.add_trace(go.Scatter(x=[start + dt.timedelta(days=d) for d, _, _ in PARTNER_POINTS],
                              y=[v for _, v, _ in PARTNER_POINTS], text=[t for _, _, t in PARTNER_POINTS],
@@ -256,7 +284,7 @@ def partnership_check(partners: np.ndarray, p: Params, start: dt.date) -> Patter
                         _style(fig, "Police departments partnered with the vendor (national preset)"))
 
 
-def fear_check(runs: list[BaselineRun], start: dt.date) -> PatternCheck:
+def fear_check(runs: list[BaselineRun], start: dt.date, figure: bool = True) -> PatternCheck:
     fear = np.array([r.fear for r in runs])
     actual = np.array([r.actual for r in runs])
     recorded = np.array([r.recorded for r in runs])
@@ -279,6 +307,8 @@ def fear_check(runs: list[BaselineRun], start: dt.date) -> PatternCheck:
                    f"{rec_ratio:.2f}: cameras raise reporting, and app alerts re-broadcast what is recorded. "
                    "Surveys find most Americans think crime is rising while it falls; the model's fear is an "
                    "index, not a survey answer, so only the direction is compared.")
+    if not figure:  # verdict and values only (resampling in verdict_stability)
+        return PatternCheck("fear_gap", "", "", passed, explanation, values)
     dates = _dates(start, fear.shape[1])
     fig = go.Figure()
     for name, x, base, colour in (("fear of crime", fear, f0, "#d62728"),
@@ -295,7 +325,7 @@ def fear_check(runs: list[BaselineRun], start: dt.date) -> PatternCheck:
                         _style(fig, "Fear of crime vs crime (baseline)"))
 
 
-def disparity_check(runs: list[BaselineRun], p: Params) -> PatternCheck:
+def disparity_check(runs: list[BaselineRun], p: Params, figure: bool = True) -> PatternCheck:
     keys = list(p.group_keys)
     ref = keys.index(p.enforcement.reference_group)
     wrongful = np.array([r.wrongful for r in runs])
@@ -318,6 +348,8 @@ def disparity_check(runs: list[BaselineRun], p: Params) -> PatternCheck:
                    "(NIST: false positives 10-100x higher for African American faces, Black women most often falsely "
                    "matched one-to-many) with a gallery that over-represents Black people (28.4% of arrests). "
                    "Wrongful stops are rare at this city size, so per-replicate ratios (dots) scatter widely.")
+    if not figure:  # verdict and values only (resampling in verdict_stability)
+        return PatternCheck("disparity", "", "", passed, explanation, values)
     fig = go.Figure(go.Bar(x=[label(k) for k in keys], y=ratio, marker_color=["#d62728" if k in black else "#7f7f7f"
                                                                                for k in keys],
                            name="pooled over replicates"))
@@ -335,7 +367,7 @@ def disparity_check(runs: list[BaselineRun], p: Params) -> PatternCheck:
                         explanation, values, fig)
 
 
-def clearance_check(runs: list[BaselineRun], start: dt.date) -> PatternCheck:
+def clearance_check(runs: list[BaselineRun], start: dt.date, figure: bool = True) -> PatternCheck:
     rec = np.array([r.prop_recorded for r in runs])
     conv = np.array([r.prop_conventional for r in runs])
     fr = np.array([r.fr_cleared for r in runs])
@@ -355,6 +387,8 @@ def clearance_check(runs: list[BaselineRun], start: dt.date) -> PatternCheck:
                    f"a case. {disc:.1%} of recorded property offences were discovered by patrols (nobody reported "
                    "them); most are petty thefts, whose clearance (18.4%) is above the property average, so the "
                    "realised rate sits a little above 17.2%. Face recognition adds little.")
+    if not figure:  # verdict and values only (resampling in verdict_stability)
+        return PatternCheck("clearance", "", "", passed, explanation, values)
     years = (rec.shape[1] - 1) // 365
     x = [start.year + y for y in range(years)]
     ann = lambda a: np.array([a[:, 1 + 365 * y: 1 + 365 * (y + 1)].sum(axis=1) for y in range(years)]).T  # noqa: E731
@@ -382,7 +416,7 @@ def _rolling(x: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
-def validate(out: str | Path = Path("results/validation"), replicates: int = 4, seed: int = 1, *,
+def validate(out: str | Path = Path("results/validation"), replicates: int = SHIPPED_REPLICATES, seed: int = 1, *,
              residents: int = 20_000, rows: ValidationRows | None = None,
              progress: Callable[[str], None] | None = None) -> Path:
     """Run every check and write ``out/validation.html`` and ``out/manifest.json`` atomically.

@@ -3,6 +3,7 @@ accepted draws, on one axis (each parameter's prior range scaled to 0-1)."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
@@ -49,7 +50,8 @@ def ranges_chart(parameters: dict[str, dict[str, Any]], title: str) -> go.Figure
                      tickformat=".0%")
     fig.update_yaxes(categoryorder="array", categoryarray=names, tickfont_size=10)
     height = 230 + 18 * len(names)
-    fig.update_layout(title=dict(text=f"Prior and accepted ranges<br><sup>{title}</sup>", yref="container",
+    sub = "<br>".join(textwrap.wrap(title, 150))  # a long list of patterns must not run off the image
+    fig.update_layout(title=dict(text=f"Prior and accepted ranges<br><sup>{sub}</sup>", yref="container",
                                  y=1 - 20 / height, yanchor="top"),
                       template="plotly_white", width=1100, height=height, margin=dict(l=260, t=150),
                       legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))

@@ -250,6 +250,8 @@ def _metric(name: str) -> Metric:
 def _check_group(m: Metric, group: str) -> None:
     if group and not m.per_group:
         raise InputError(f"metric {m.name!r} has no per-group rows; use group=''")
+    if not group and not m.population_row:
+        raise InputError(f"metric {m.name!r} is per group only ({m.label}); pick a group")
 
 
 def _scenarios(ts: pd.DataFrame, meta: dict[str, Any], scenarios: Sequence[str] | None) -> list[str]:

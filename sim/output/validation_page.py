@@ -45,6 +45,7 @@ class PatternCheck:
     explanation: str
     values: dict[str, float]
     figure: go.Figure | None = field(default=None, repr=False, compare=False)
+    stability: float | None = None  # share of resamples of the replicates giving the same verdict
 
 
 @dataclass
@@ -64,6 +65,19 @@ class ValidationRows:
 
         return clean({"meta": self.meta, "targets": [asdict(t) for t in self.targets],
                       "patterns": [{k: v for k, v in asdict(p).items() if k != "figure"} for p in self.patterns]})
+
+
+STABLE = 0.9                 # a verdict is stable at a size when at least this share of resamples agrees
+STABILITY_RESAMPLES = 200    # bootstrap resamples of the replicates (sim.experiments.validation.verdict_stability)
+
+
+def _stability(p: PatternCheck, meta: dict[str, Any]) -> str:
+    if p.stability is None:
+        return ""
+    word = "stable at this size" if p.stability >= STABLE else "NOT stable at this size: run more replicates"
+    n = meta.get("disparity_replicates", meta["replicates"]) if p.key == "disparity" else meta["replicates"]
+    return f'<p class="src">Verdict stability: {p.stability:.0%} of resamples of the {n} replicates agree ({word}).</p>'
+
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -208,7 +222,7 @@ def render(rows: ValidationRows) -> str:
         for t in rows.targets)
     checks = "".join(
         f'<div class="check" id="{e(p.key)}"><h3>{e(p.title)} : {_verdict(p.passed)}</h3>'
-        f'<p>{e(p.explanation)}</p><p class="src">Source: {e(p.source)}</p>'
+        f'<p>{e(p.explanation)}</p>{_stability(p, meta)}<p class="src">Source: {e(p.source)}</p>'
         + (chart(p.figure) if p.figure is not None else "") + "</div>" for p in rows.patterns)
     target_chart = chart(targets_figure(rows.targets))
     return f"""<!DOCTYPE html>
@@ -218,7 +232,9 @@ def render(rows: ValidationRows) -> str:
 {sum(t.passed for t in checked)} of {len(checked)} independent checks pass; {n_pp} of {n_p} pattern checks pass.
 Simulated checks use {meta['replicates']} replicate seeds spawned from seed {meta['seed']}
 ({', '.join(str(s) for s in meta['replicate_seeds'])}); pattern checks run the baseline scenario
-({meta['days']} days from {meta['start_date']}) with {meta['residents']:,} residents.
+({meta['days']} days from {meta['start_date']}) with {meta['residents']:,} residents; the disparity pattern,
+which rests on rare wrongful stops, pools {meta.get('disparity_replicates', meta['replicates'])} replicates
+(the first {meta['replicates']} are those of the other checks).
 survsim {e(str(meta['survsim_version']))}, commit {e(str(meta['git_commit']))}, created {e(meta['created'])}
 in {meta['seconds']} s. Reproduce with <code>sim.experiments.validation.validate(out, replicates={meta['replicates']},
 seed={meta['seed']})</code>. The model is described in <code>docs/ODD.md</code>; every parameter with its
@@ -235,7 +251,10 @@ evidence at all), and "check" rows were used for nothing (independent evidence; 
 {target_chart}
 <h2>2. Pattern checks</h2>
 <p>Qualitative patterns from published evidence that the model should show without being fitted to them
-(except where a sentence says so). Each chart shows the median and 10-90% band over replicates.</p>
+(except where a sentence says so). Each chart shows the median and 10-90% band over replicates. Under each
+verdict, its stability: the share of {STABILITY_RESAMPLES} bootstrap resamples of the pattern's replicates
+(drawn with replacement) that give the same verdict; below {STABLE:.0%} the verdict hangs on which seeds were run,
+and a larger city or more replicates should be used before quoting it.</p>
 {checks}
 {limits_section(Params())}
 </body></html>
