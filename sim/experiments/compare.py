@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.core.errors import InputError
 from sim.params import Params
+from sim.output import drivers
 from sim.output.results import DataWarning, Results, git_commit, version
 from sim.experiments.cache import CacheError, code_fingerprint, discard_entry, prepare_cache, read_cached
 from sim.experiments.events import per_replicate, summarise
@@ -32,8 +33,12 @@ HEADLINE = ("cameras", "app_users", "free_cameras", "fear_mean", "footage_reques
             "footage_obtained_without_warrant", "fr_searches", "fr_false_candidates", "wrongful_stops",
             "wrongful_arrests", "clearances", "gallery_share", "trust_mean", "crimes_reported", "partnered_departments",
             "partner_exits", "households_in_market")
-def key_assumptions(p: Params) -> list[str]:
-    """The assumptions a chart footer names, stated from the parameters actually used."""
+def key_assumptions(p: Params, metric: str | tuple[str, ...] | None = None) -> list[str]:
+    """The assumptions a chart footer names, stated from the parameters actually used: for a
+    ``metric`` (or several), those with the largest indices in the last shipped sensitivity
+    run (:mod:`sim.output.drivers`); without one, a fixed general list."""
+    if metric is not None:
+        return drivers.lines(p, metric)
     ratios = p.groups.offending_ratio
     offending = ("offending equal across groups (assumption)" if all(v == 1 for v in ratios.values())
                  else "offending ratios " + ", ".join(f"{k} {v:g}x" for k, v in ratios.items()) + " (assumption)")
@@ -107,7 +112,8 @@ class Comparison:
                            "policies": [p["type"] for p in s.policies]} for s in self.scenarios],
             "baseline": self.baseline, "replicates": len(base.seeds), "seed": base.seed,
             "replicate_seeds": base.seeds, "version": version(), "git_commit": git_commit(),
-            "assumptions": key_assumptions(base.scenario.params), "start_date": str(base.scenario.params.run.start_date),
+            "assumptions": key_assumptions(base.scenario.params), "drivers": drivers.by_metric(base.scenario.params),
+            "start_date": str(base.scenario.params.run.start_date),
             "residents": base.scenario.params.city.n_residents,
             **({"stopping": self.stopping} if self.stopping is not None else {}),
         }

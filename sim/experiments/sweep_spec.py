@@ -342,8 +342,11 @@ def _check_reforms(outputs: Sequence[Output], scenario: Path, overrides: dict, a
     """A reform must differ from the spec's scenario, and not by a swept parameter (the
     point's value would silently undo the reform)."""
     base = _flat_params(load(scenario).params.model_dump(mode="json"))
-    for name in dict.fromkeys(o.reform for o in outputs if o.reform):
-        at = f"{where}: [outputs] reform = {name!r}"
+    first = {}
+    for o in outputs:
+        first.setdefault(o.reform, o.name)
+    for name in (r for r in first if r):
+        at = f"{where}: [outputs] {first[name]!r}: reform = {name!r}"
         sc = load(find(name))
         if find(name).resolve() == scenario.resolve():
             raise InputError(f"{at}: is the spec's own scenario ({scenario.stem}); the difference would be zero")
