@@ -121,7 +121,8 @@ def test_footer_of_a_metric_names_its_shipped_top_assumptions(tmp_path):
     path = tmp_path / "drivers.json"
     path.write_text(json.dumps(SHIPPED))
     shipped = drivers.load(path)
-    # shares of each output's largest index: review_catch 1, journey_decay 1, kappa max(0.25, 0.1); stop_loss 0
+    # mean shares of each output's largest index: review_catch (1 + 0) / 2, journey_decay (0 + 1) / 2,
+    # kappa (0.25 + 0.1) / 2; stop_loss has no effect and is not named
     assert drivers.ranking("wrongful_stops", shipped) == ["enforcement.review_catch", "offenders.journey_decay",
                                                           "coverage.kappa"]
     lines = drivers.lines(p, "wrongful_stops", shipped)
@@ -137,7 +138,7 @@ def test_footer_of_a_metric_names_its_shipped_top_assumptions(tmp_path):
     changed["outputs"]["ws"]["ranking"][0]["index"] = 0.5
     path.write_text(json.dumps(changed))
     drivers.load.cache_clear()
-    # shares now: kappa 1 (ws), review_catch 1 (ws_regulation), journey_decay 1/6; ties by name
+    # mean shares now: kappa (0.25 + 1) / 2, review_catch 1 / 2, journey_decay (1 / 6) / 2
     assert drivers.ranking("wrongful_stops", drivers.load(path)) == ["coverage.kappa", "enforcement.review_catch",
                                                                      "offenders.journey_decay"]
     foot = caption({**meta, "drivers": drivers.by_metric(p, drivers.load(path))}, ["baseline"],
@@ -184,3 +185,21 @@ def test_ship_writes_the_same_file_from_the_same_folder(tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert drivers.main([str(tmp_path / "empty"), "--to", str(tmp_path / "c.json")]) == 2
     assert not (tmp_path / "c.json").exists()
+
+
+def test_compare_charts_footer_names_the_shipped_drivers_of_their_metric():
+    from sim.experiments.compare import compare
+    from sim.output import figures
+
+    c = compare(["federal_fr_regulated"], replicates=1, days=30, residents=300, cache=None)
+    meta = c.meta()
+    p = c.results["baseline"].scenario.params
+    assert meta["drivers"] == drivers.by_metric(p) and "wrongful_stops" in meta["drivers"]
+    for metric in ("wrongful_stops", "clearances"):
+        for fig in (figures.timeseries(c.timeseries, metric, meta), figures.difference(c.timeseries, metric, meta)):
+            foot = " ".join(a.text for a in fig.layout.annotations if a.name == "caption").replace("<br>", " ")
+            top = drivers.ranking(metric)[0]
+            assert "What decides this most: " + top in foot, foot
+            assert drivers.source(drivers.load()).split(" (")[0] in foot
+    foot = figures.timeseries(c.timeseries, "gallery_share", meta).layout.annotations
+    assert any("No shipped sensitivity ranking" in a.text for a in foot if a.name == "caption")

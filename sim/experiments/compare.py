@@ -19,7 +19,6 @@ import pandas as pd
 
 from sim.core.errors import InputError
 from sim.params import Params
-from sim.output import drivers
 from sim.output.results import DataWarning, Results, git_commit, version
 from sim.experiments.cache import CacheError, code_fingerprint, discard_entry, prepare_cache, read_cached
 from sim.experiments.events import per_replicate, summarise
@@ -37,7 +36,9 @@ def key_assumptions(p: Params, metric: str | tuple[str, ...] | None = None) -> l
     """The assumptions a chart footer names, stated from the parameters actually used: for a
     ``metric`` (or several), those with the largest indices in the last shipped sensitivity
     run (:mod:`sim.output.drivers`); without one, a fixed general list."""
-    if metric is not None:
+    if metric is not None:  # imported here: `python -m sim.output.drivers` imports sim (and this) first
+        from sim.output import drivers
+
         return drivers.lines(p, metric)
     ratios = p.groups.offending_ratio
     offending = ("offending equal across groups (assumption)" if all(v == 1 for v in ratios.values())
@@ -50,6 +51,12 @@ def key_assumptions(p: Params, metric: str | tuple[str, ...] | None = None) -> l
         f"{e.usable_face:.0%} of footage shows a searchable face (assumption 20-70%)",
     ]
 
+
+
+def _drivers(p: Params) -> dict[str, list[str]]:
+    from sim.output import drivers
+
+    return drivers.by_metric(p)
 
 
 KEY_ASSUMPTIONS = tuple(key_assumptions(Params()))  # the defaults' footer (prefer key_assumptions(params))
@@ -112,7 +119,7 @@ class Comparison:
                            "policies": [p["type"] for p in s.policies]} for s in self.scenarios],
             "baseline": self.baseline, "replicates": len(base.seeds), "seed": base.seed,
             "replicate_seeds": base.seeds, "version": version(), "git_commit": git_commit(),
-            "assumptions": key_assumptions(base.scenario.params), "drivers": drivers.by_metric(base.scenario.params),
+            "assumptions": key_assumptions(base.scenario.params), "drivers": _drivers(base.scenario.params),
             "start_date": str(base.scenario.params.run.start_date),
             "residents": base.scenario.params.city.n_residents,
             **({"stopping": self.stopping} if self.stopping is not None else {}),

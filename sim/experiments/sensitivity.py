@@ -278,8 +278,10 @@ def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = No
     (Morris), with 95% confidence intervals where SALib gives them."""
     outputs = list(dict.fromkeys(indices.output))
     labels = labels or {}
+    # one parameter axis for every panel, labelled once at the bottom: long names rotated
+    # under each panel would run into the next panel's title
     fig = make_subplots(rows=len(outputs), cols=1, subplot_titles=[labels.get(o, o) for o in outputs],
-                        vertical_spacing=0.35 / max(len(outputs), 1))
+                        vertical_spacing=0.3 / max(len(outputs), 1), shared_xaxes=True)
     bars = ((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total order ST")) if method == "sobol"
             else (("mu_star", "mu_star_conf", "mu* (mean |effect|)"), ("sigma", None, "sigma (spread of effects)")))
     colours = ("#1f77b4", "#ff7f0e")
@@ -296,7 +298,9 @@ def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = No
             fig.layout.annotations[i].text += " (not computed: see notes)"
     kind = "Sobol' indices (share of output variance)" if method == "sobol" else "Morris elementary effects"
     fig.update_layout(title=f"{title}: {kind}" if title else kind, barmode="group", template="plotly_white",
-                      height=180 + 260 * len(outputs), width=1100, legend={"orientation": "h", "y": -0.05})
+                      height=320 + 220 * len(outputs), width=1100, margin={"t": 120, "b": 200},
+                      legend={"orientation": "h", "y": 1 + 40 / (220 * len(outputs)), "yanchor": "bottom",
+                              "x": 1, "xanchor": "right"})
     return fig
 
 

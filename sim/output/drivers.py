@@ -11,7 +11,8 @@ reform difference), every parameter ranked by its index (Morris mu*, the mean ab
 elementary effect; Sobol' ST, the total-order share of variance). A chart of metric X names
 the parameters that rank highest for any output of X: each output's indices are divided by
 that output's largest (indices of different outputs have different units), and a parameter
-scores its best share over X's outputs. Values shown are those of the parameters the chart
+scores its mean share over X's outputs (levels and reform differences alike), so the
+parameters that decide most of X's comparisons come first. Values shown are those of the parameters the chart
 was run with. A metric that no shipped output covers gets no ranking (the footer says so).
 
 Example:
@@ -59,15 +60,18 @@ def ranking(metric: str | Sequence[str], shipped: dict[str, Any] | None = None, 
     shipped = load() if shipped is None else shipped
     metrics = {metric} if isinstance(metric, str) else set(metric)
     score: dict[str, float] = {}
+    counted = 0
     for out in (shipped or {}).get("outputs", {}).values():
         ranked = [r for r in out.get("ranking", []) if math.isfinite(r["index"])]
         top = max((r["index"] for r in ranked), default=0.0)
         if out.get("metric") not in metrics or top <= 0:
             continue
+        counted += 1
         for r in ranked:
             if r["index"] > 0:  # a parameter with no effect at all is not named
-                score[r["parameter"]] = max(score.get(r["parameter"], 0.0), r["index"] / top)
-    return [p for p, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))][:n]
+                score[r["parameter"]] = score.get(r["parameter"], 0.0) + r["index"] / top
+    # mean share over the metric's outputs (a parameter absent from one counts 0 there)
+    return [p for p, _ in sorted(score.items(), key=lambda kv: (-kv[1] / max(counted, 1), kv[0]))][:n]
 
 
 @functools.lru_cache(maxsize=1)
