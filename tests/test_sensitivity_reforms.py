@@ -203,3 +203,7 @@ def test_compare_charts_footer_names_the_shipped_drivers_of_their_metric():
             assert drivers.source(drivers.load()).split(" (")[0] in foot
     foot = figures.timeseries(c.timeseries, "gallery_share", meta).layout.annotations
     assert any("No shipped sensitivity ranking" in a.text for a in foot if a.name == "caption")
+    from sim.output.report import _header
+
+    head = _header(meta)
+    assert "What decides each result most" in head and drivers.lines(p, "clearances")[0] in head
