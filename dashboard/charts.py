@@ -238,7 +238,8 @@ def provenance_lines(bundle: Bundle, view: Any, extra: str = "") -> list[str]:
               f"survsim {m['version']} (git {(m.get('git_commit') or 'unknown')[:12]})"]
     if m.get("settings"):
         lines.append(m["settings"])
-    lines += [f"Assumption: {a}" for a in m.get("assumptions", [])]
+    decides = (m.get("drivers") or {}).get(getattr(view, "metric", None))
+    lines += [f"What decides it: {a}" for a in decides] if decides else [f"Assumption: {a}" for a in m.get("assumptions", [])]
     return ["# " + line.replace("\n", " ") for line in lines]
 
 

@@ -39,6 +39,7 @@ from sim.experiments.compare import KEY_ASSUMPTIONS, cache_key
 from sim.experiments.events import summarise
 from sim.core.errors import InputError
 from sim.core.metrics import METRICS
+from sim.output import drivers
 from sim.output.results import git_commit, version
 from sim.policy.scenario import Scenario, load
 
@@ -143,6 +144,7 @@ def _meta(results: list[Runs]) -> dict[str, Any]:
                       for s in (r.scenario for r in results)],
         "baseline": base.scenario.name, "replicates": len(base.seeds), "seed": base.seed, "replicate_seeds": base.seeds,
         "version": version(), "git_commit": _commit(), "assumptions": list(KEY_ASSUMPTIONS),
+        "drivers": drivers.by_metric(base.scenario.params),  # per-metric footers: sim.output.drivers
         "start_date": str(base.scenario.params.run.start_date), "residents": base.scenario.params.city.n_residents,
     }
 

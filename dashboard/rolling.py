@@ -70,7 +70,7 @@ def rolling_figure(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: s
     fig.update_xaxes(title_text="Date (simulated)")
     fig.update_layout(hovermode="x unified", meta={**figures._provenance(meta, names), "window_days": days})
     extra = ("Lines: median over replicates; bands: 10th-90th percentile. " + explain(rate, days, words))
-    return apply_style(fig, m.label + figures._group_suffix(group), caption(meta, names, extra),
+    return apply_style(fig, m.label + figures._group_suffix(group), caption(meta, names, extra, metric=metric),
                        subtitle=f"Rolling sums over {words}" + subtitle_note(rate, days))
 
 

@@ -24,6 +24,8 @@ from sim.output.results import atomic_folder, git_commit, version
 from sim.policy.scenario import Scenario
 
 TABLES = {"frontier": "frontier.csv", "decomposition": "decomposition.csv"}
+# the metrics whose top sensitivity drivers the chart footer names (sim.output.drivers)
+DECIDES = {"frontier": ("wrongful_stops", "wrongful_arrests", "clearances"), "decomposition": METRIC}
 
 
 def manifest(kind: str, sc: Scenario, seeds: list[int], seed: int, **extra: Any) -> dict[str, Any]:
@@ -31,7 +33,7 @@ def manifest(kind: str, sc: Scenario, seeds: list[int], seed: int, **extra: Any)
     return {"analysis": kind, "scenario": sc.name, "description": sc.description, "replicates": len(seeds),
             "seed": seed, "replicate_seeds": seeds, "residents": p.city.n_residents, "days": p.run.days,
             "start_date": str(p.run.start_date), "confidence": CONFIDENCE,
-            "key_assumptions": key_assumptions(p), "survsim_version": version(), "git_commit": git_commit(),
+            "key_assumptions": key_assumptions(p, DECIDES.get(kind)), "survsim_version": version(), "git_commit": git_commit(),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **extra}
 
 

@@ -32,8 +32,14 @@ HEADLINE = ("cameras", "app_users", "free_cameras", "fear_mean", "footage_reques
             "footage_obtained_without_warrant", "fr_searches", "fr_false_candidates", "wrongful_stops",
             "wrongful_arrests", "clearances", "gallery_share", "trust_mean", "crimes_reported", "partnered_departments",
             "partner_exits", "households_in_market")
-def key_assumptions(p: Params) -> list[str]:
-    """The assumptions a chart footer names, stated from the parameters actually used."""
+def key_assumptions(p: Params, metric: str | tuple[str, ...] | None = None) -> list[str]:
+    """The assumptions a chart footer names, stated from the parameters actually used: for a
+    ``metric`` (or several), those with the largest indices in the last shipped sensitivity
+    run (:mod:`sim.output.drivers`); without one, a fixed general list."""
+    if metric is not None:  # imported here: `python -m sim.output.drivers` imports sim (and this) first
+        from sim.output import drivers
+
+        return drivers.lines(p, metric)
     ratios = p.groups.offending_ratio
     offending = ("offending equal across groups (assumption)" if all(v == 1 for v in ratios.values())
                  else "offending ratios " + ", ".join(f"{k} {v:g}x" for k, v in ratios.items()) + " (assumption)")
@@ -45,6 +51,12 @@ def key_assumptions(p: Params) -> list[str]:
         f"{e.usable_face:.0%} of footage shows a searchable face (assumption 20-70%)",
     ]
 
+
+
+def _drivers(p: Params) -> dict[str, list[str]]:
+    from sim.output import drivers
+
+    return drivers.by_metric(p)
 
 
 KEY_ASSUMPTIONS = tuple(key_assumptions(Params()))  # the defaults' footer (prefer key_assumptions(params))
@@ -107,7 +119,8 @@ class Comparison:
                            "policies": [p["type"] for p in s.policies]} for s in self.scenarios],
             "baseline": self.baseline, "replicates": len(base.seeds), "seed": base.seed,
             "replicate_seeds": base.seeds, "version": version(), "git_commit": git_commit(),
-            "assumptions": key_assumptions(base.scenario.params), "start_date": str(base.scenario.params.run.start_date),
+            "assumptions": key_assumptions(base.scenario.params), "drivers": _drivers(base.scenario.params),
+            "start_date": str(base.scenario.params.run.start_date),
             "residents": base.scenario.params.city.n_residents,
             **({"stopping": self.stopping} if self.stopping is not None else {}),
         }

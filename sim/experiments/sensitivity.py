@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +39,9 @@ from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME
 from sim.output.results import check_folder, clean_leftovers, git_commit, marker_kind, version, write_marker
 from sim.experiments.sweep import Plan, Spec, SweepReport, count, execute, load_index, plan, read_spec
+from sim.experiments.sweep_spec import scenario_with
 from sim.experiments.sweep_store import atomic_write
+from sim.policy.scenario import find
 
 METHODS = ("sobol", "morris")
 COLUMNS = {"sobol": ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
@@ -120,11 +122,12 @@ class SensitivityReport:
     indices: pd.DataFrame
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reform_runs: list[SweepReport] = field(default_factory=list)  # one per reform scenario, after `runs`
 
     def __str__(self) -> str:
         lines = [f"{self.method} sensitivity: {len(self.indices.output.unique())} outputs x "
                  f"{len(self.indices.parameter.unique())} parameters -> {self.out_dir}"]
-        lines.append(str(self.runs))
+        lines += [str(self.runs), *(str(r) for r in self.reform_runs)]
         lines += [f"  wrote {f}" for f in self.files] + [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -154,23 +157,38 @@ def sensitivity(spec_path: str | Path, out_dir: str | Path | None = None, method
     clean_leftovers(job.out)
 
     def model(X: np.ndarray) -> dict[str, np.ndarray]:
-        runs.append(execute(job.plan(X), job.store, workers, scheduler, progress, flag="--out"))
-        names = [o.name for o in job.spec.outputs]
-        means = load_index(job.store).groupby("point")[names].mean().reindex(range(len(X)))
-        return {name: means[name].to_numpy(float) for name in names}
+        runs.extend(execute(plan_, store, workers, scheduler, progress, flag="--out")
+                    for plan_, store in job.plans(X))
+        return outputs(job, len(X))
 
     indices, notes = estimate(job.problem, model, job.method, job.spec.samples, job.spec.seed, job.levels)
     files = write(indices, job.spec, job.method, job.out, images, notes)
     manifest = job.out / f"{job.method}_manifest.json"
-    write_manifest(manifest, job.spec, job.method, job.problem, runs[0], notes)
-    return SensitivityReport(job.method, job.out, runs[0], indices, [*files, manifest], notes)
+    write_manifest(manifest, job.spec, job.method, job.problem, runs, notes)
+    return SensitivityReport(job.method, job.out, runs[0], indices, [*files, manifest], notes, runs[1:])
 
 
 def status(spec_path: str | Path, out_dir: str | Path | None = None, method: str | None = None) -> SweepReport:
     """Counts of stored and missing model runs (e.g. for a progress bar), without running."""
     job = _Job.make(spec_path, out_dir, method)
-    return count(job.plan(sample(job.problem, job.method, job.spec.samples, job.spec.seed, job.levels)), job.store,
-                 flag="--out")
+    parts = [count(p, store, flag="--out")
+             for p, store in job.plans(sample(job.problem, job.method, job.spec.samples, job.spec.seed, job.levels))]
+    return SweepReport(job.spec.name, job.out, sum(r.total for r in parts), sum(r.skipped for r in parts), 0, 0.0)
+
+
+def outputs(job: _Job, points: int) -> dict[str, np.ndarray]:
+    """Each output's mean over replicates at every point; a reform output is the paired
+    difference (reform run - run of the spec's scenario, same point and replicate seed),
+    averaged over replicates."""
+    keys = ["point", "replicate"]
+    base = load_index(job.store).set_index(keys)
+    values = {}
+    for o in job.spec.outputs:
+        col = base[o.name]
+        if o.reform:
+            col = load_index(job.reform_store(o.reform)).set_index(keys)[o.name] - col  # aligned on the keys
+        values[o.name] = col.groupby(level="point").mean().reindex(range(points)).to_numpy(float)
+    return values
 
 
 @dataclass(frozen=True)
@@ -203,17 +221,39 @@ class _Job:
     def store(self) -> Path:
         return self.out / f"runs_{self.method}"
 
+    def reform_store(self, reform: str) -> Path:
+        return self.out / f"runs_{self.method}_{reform}"
+
+    @property
+    def reforms(self) -> list[str]:
+        return list(dict.fromkeys(o.reform for o in self.spec.outputs if o.reform))
+
     def plan(self, X: np.ndarray) -> Plan:
-        """Model runs for the design matrix (integer parameters rounded)."""
+        """Model runs of the spec's scenario for the design matrix (integer parameters
+        rounded); every output is kept as a level (a reform output as the scenario's level)."""
         points = [{a.path: a.cast(x) for a, x in zip(self.spec.axes, row)} for row in X]
         return plan(self.spec, points, extra_key={"method": self.method, "levels": self.levels})
+
+    def plans(self, X: np.ndarray) -> list[tuple[Plan, Path]]:
+        """The spec scenario's runs, then each reform's: the reform scenario with the same
+        overrides, the same points and replicate seeds, keeping its outputs' levels. Every
+        scenario runs once per point and seed, however many outputs use it."""
+        out = [(self.plan(X), self.store)]
+        points = out[0][0].points
+        for name in self.reforms:
+            path = find(name)
+            spec = replace(self.spec, scenario=path, base=scenario_with(path, self.spec.overrides, f"reform {name}"),
+                           outputs=tuple(o for o in self.spec.outputs if o.reform == name))
+            out.append((plan(spec, points, extra_key={"method": self.method, "levels": self.levels, "reform": name}),
+                        self.reform_store(name)))
+        return out
 
 
 def write(indices: pd.DataFrame, spec: Spec, method: str, out: Path, images: bool, notes: list[str]) -> list[Path]:
     """CSV and chart (HTML always; PNG/SVG when kaleido and Chromium work, else a note)."""
     stem = out / f"{method}_indices"
     atomic_write(stem.with_suffix(".csv"), lambda f: indices.to_csv(f, index=False))
-    fig = chart(indices, method, labels={o.name: _label(o) for o in spec.outputs}, title=spec.name)
+    fig = chart(indices, method, labels={o.name: _label(o, spec.scenario.stem) for o in spec.outputs}, title=spec.name)
     atomic_write(stem.with_suffix(".html"), lambda f: fig.write_html(f, include_plotlyjs=True, full_html=True))
     files = [stem.with_suffix(".csv"), stem.with_suffix(".html")]
     if images:
@@ -226,10 +266,11 @@ def write(indices: pd.DataFrame, spec: Spec, method: str, out: Path, images: boo
     return files
 
 
-def _label(o) -> str:
+def _label(o, spec_scenario: str = "") -> str:
     what = {"ratio": " ratio ", "difference": " minus "}.get(o.compare, " ")
     groups = what.join(o.groups)
-    return f"{o.name}: {BY_NAME[o.metric].label}, {o.statistic}" + (f" ({groups})" if groups else "")
+    return (f"{o.name}: {BY_NAME[o.metric].label}, {o.statistic}" + (f" ({groups})" if groups else "")
+            + (f", {o.reform} minus {spec_scenario}" if o.reform else ""))
 
 
 def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = None, title: str = "") -> go.Figure:
@@ -237,8 +278,10 @@ def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = No
     (Morris), with 95% confidence intervals where SALib gives them."""
     outputs = list(dict.fromkeys(indices.output))
     labels = labels or {}
+    # one parameter axis for every panel, labelled once at the bottom: long names rotated
+    # under each panel would run into the next panel's title
     fig = make_subplots(rows=len(outputs), cols=1, subplot_titles=[labels.get(o, o) for o in outputs],
-                        vertical_spacing=0.35 / max(len(outputs), 1))
+                        vertical_spacing=0.3 / max(len(outputs), 1), shared_xaxes=True)
     bars = ((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total order ST")) if method == "sobol"
             else (("mu_star", "mu_star_conf", "mu* (mean |effect|)"), ("sigma", None, "sigma (spread of effects)")))
     colours = ("#1f77b4", "#ff7f0e")
@@ -255,16 +298,20 @@ def chart(indices: pd.DataFrame, method: str, labels: dict[str, str] | None = No
             fig.layout.annotations[i].text += " (not computed: see notes)"
     kind = "Sobol' indices (share of output variance)" if method == "sobol" else "Morris elementary effects"
     fig.update_layout(title=f"{title}: {kind}" if title else kind, barmode="group", template="plotly_white",
-                      height=180 + 260 * len(outputs), width=1100, legend={"orientation": "h", "y": -0.05})
+                      height=320 + 220 * len(outputs), width=1100, margin={"t": 120, "b": 200},
+                      legend={"orientation": "h", "y": 1 + 40 / (220 * len(outputs)), "yanchor": "bottom",
+                              "x": 1, "xanchor": "right"})
     return fig
 
 
-def write_manifest(path: Path, spec: Spec, method: str, problem: Problem, runs: SweepReport,
+def write_manifest(path: Path, spec: Spec, method: str, problem: Problem, runs: Sequence[SweepReport],
                    notes: Sequence[str]) -> None:
     info = {"name": spec.name, "method": method, "spec_path": str(spec.path), "out": str(path.parent),
             "spec": spec.raw, "problem": problem.salib(),
             "samples": spec.samples, "replicates": spec.replicates, "seed": spec.seed,
-            "runs": runs.total, "store": str(runs.store), "notes": list(notes),
+            "residents": spec.base.params.city.n_residents, "days": spec.base.params.run.days,
+            "runs": sum(r.total for r in runs), "store": str(runs[0].store),
+            "reform_stores": [str(r.store) for r in runs[1:]], "notes": list(notes),
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "survsim_version": version(), "git_commit": git_commit()}
     atomic_write(path, lambda f: f.write_text(json.dumps(info, indent=2, default=str)))

@@ -17,7 +17,7 @@ from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME, METRICS
 from sim.params import Params
 from sim.core.paramtree import Leaf, leaves
-from sim.policy.scenario import SWEEP_DIR, Scenario, check_name, find, load, merge, read_toml, validate
+from sim.policy.scenario import SWEEP_DIR, Scenario, check_name, find, load, merge, read_toml, shipped, validate
 
 
 COMMON_KEYS = ("name", "description", "scenario", "samples", "levels", "replicates", "seed",
@@ -33,7 +33,7 @@ DESIGNS = ("grid", "lhs")
 STATISTICS = ("final", "total", "mean")
 
 
-OUTPUT_KEYS = ("metric", "statistic", "day", "group", "per_capita", "ratio", "difference")
+OUTPUT_KEYS = ("metric", "statistic", "day", "group", "per_capita", "ratio", "difference", "reform")
 
 
 OUT_COLUMNS = ["output", "metric", "statistic", "group", "value"]
@@ -90,6 +90,7 @@ class Output:
     groups: tuple[str, ...] = ()   # () population; (g,) one group; (a, b) compared
     compare: str = ""              # "", "ratio" or "difference"
     per_capita: bool = False
+    reform: str = ""               # sensitivity: (this scenario's run) - (the spec's scenario's run), paired
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def read_spec(path: str | Path, kind: str = "sweep") -> Spec:
     if both:
         raise InputError(f"{where}: {both[0]!r} is both in [overrides] and in [parameters]; keep one")
     axes = tuple(_axis(p, v, scenario, overrides, levels, design, where) for p, v in raw["parameters"].items())
-    outputs = tuple(_output(n, v, base, where) for n, v in raw["outputs"].items())
+    outputs = tuple(_output(n, v, base, where, kind) for n, v in raw["outputs"].items())
+    _check_reforms(outputs, scenario, overrides, axes, where)
     clash = [o.name for o in outputs if o.name in RUN_COLUMNS or o.name in {a.path for a in axes}]
     if clash:
         raise InputError(f"{where}: [outputs] {clash[0]!r}: the name is taken by a run column or a parameter")
@@ -269,7 +271,7 @@ def scenario_with(scenario: Path, overrides: dict[str, Any], where: str) -> Scen
     return load(scenario, overrides)
 
 
-def _output(name: str, v: Any, base: Scenario, where: str) -> Output:
+def _output(name: str, v: Any, base: Scenario, where: str, kind: str = "sweep") -> Output:
     at = f"{where}: [outputs] {name!r}"
     if isinstance(v, str):
         v = {"metric": name, "statistic": v}
@@ -319,7 +321,51 @@ def _output(name: str, v: Any, base: Scenario, where: str) -> Output:
                 raise InputError(f"{at}: group {g!r} is not a group; groups: {', '.join(keys)}; "
                                  f"races: {', '.join(races)}")
         compare = "" if chosen[0] == "group" else chosen[0]
-    return Output(name, metric, stat, day, groups, compare, per_capita)
+    reform = v.get("reform", "")
+    if "reform" in v:
+        if kind != "sensitivity":
+            raise InputError(f"{at}: reform = {reform!r}: reform differences are for sensitivity specs "
+                             "(`survsim sensitivity`); a sweep keeps levels")
+        if not isinstance(reform, str) or not reform or "\0" in reform or Path(reform).suffix:
+            raise InputError(f"{at}: reform = {reform!r}: must be the name of a shipped scenario; "
+                             f"allowed: {', '.join(s.stem for s in shipped())}")
+        try:
+            find(reform)
+        except InputError:
+            raise InputError(f"{at}: reform = {reform!r}: no such shipped scenario; "
+                             f"allowed: {', '.join(s.stem for s in shipped())}") from None
+    return Output(name, metric, stat, day, groups, compare, per_capita, reform)
+
+
+def _check_reforms(outputs: Sequence[Output], scenario: Path, overrides: dict, axes: Sequence[Axis],
+                   where: str) -> None:
+    """A reform must differ from the spec's scenario, and not by a swept parameter (the
+    point's value would silently undo the reform)."""
+    base = _flat_params(load(scenario).params.model_dump(mode="json"))
+    first = {}
+    for o in outputs:
+        first.setdefault(o.reform, o.name)
+    for name in (r for r in first if r):
+        at = f"{where}: [outputs] {first[name]!r}: reform = {name!r}"
+        sc = load(find(name))
+        if find(name).resolve() == scenario.resolve():
+            raise InputError(f"{at}: is the spec's own scenario ({scenario.stem}); the difference would be zero")
+        mine = _flat_params(sc.params.model_dump(mode="json"))
+        swept = sorted(k for k in (a.path for a in axes) if mine.get(k) != base.get(k))
+        if swept:
+            raise InputError(f"{at}: the reform sets {swept[0]!r}, which [parameters] sweeps; "
+                             "sweep another parameter or use a reform that only adds policies")
+        scenario_with(find(name), overrides, at)
+
+
+def _flat_params(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v:
+            out.update(_flat_params(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
 
 
 def _intensive(metric: str) -> bool:

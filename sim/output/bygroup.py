@@ -88,4 +88,4 @@ def by_group(ts: pd.DataFrame, metric: str, meta: dict[str, Any], scenarios: Seq
                   f"{', '.join(few)}; their rates are noisy, compare them with care.")
     fig.update_layout(meta={"scenarios": list(names), "metric": metric, "few_events": few})
     subtitle = f"Few events for {len(few)} group(s): noisy rates (see the note below)" if few else ""
-    return apply_style(fig, f"{m.label}, by group", caption(meta, names, extra), legend="top", subtitle=subtitle)
+    return apply_style(fig, f"{m.label}, by group", caption(meta, names, extra, metric=metric), legend="top", subtitle=subtitle)

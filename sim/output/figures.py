@@ -71,7 +71,7 @@ def timeseries(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: str =
     how = {"level": "", "cumulative": " Daily counts are added up from the start of the run.",
            "rolling": f" Daily counts are summed over the previous {ROLL_DAYS} days (first {ROLL_DAYS} not shown)."}
     extra = "Lines: median over replicates; bands: 10th-90th percentile." + how[kind]
-    return apply_style(fig, m.label + _group_suffix(group), caption(meta, names, extra))
+    return apply_style(fig, m.label + _group_suffix(group), caption(meta, names, extra, metric=metric))
 
 
 def difference(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: str = "",
@@ -107,7 +107,7 @@ def difference(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: str =
              + (" Daily counts are accumulated from the start of the run." if m.flow else ""))
     title = f"{m.label}{_group_suffix(group)}: change vs {base}"
     subtitle = f"Scenario minus {html.escape(base)}, replicate by replicate (same seeds)"
-    return apply_style(fig, title, caption(meta, shown, extra), subtitle=subtitle)
+    return apply_style(fig, title, caption(meta, shown, extra, metric=metric), subtitle=subtitle)
 
 
 def disparity(ts: pd.DataFrame, meta: dict[str, Any], metric: str = "wrongful_stops",
@@ -162,7 +162,7 @@ def disparity(ts: pd.DataFrame, meta: dict[str, Any], metric: str = "wrongful_st
     subtitle = (f"Few events (at most a median of {counts.max():,.0f} {noun} per run): these ratios are very "
                 "uncertain." if few else "")
     fig = apply_style(fig, f"{m.label}: per-capita rate relative to {group_label(ref)}",
-                      caption(meta, names, extra), subtitle=subtitle,
+                      caption(meta, names, extra, metric=metric), subtitle=subtitle,
                       axis_room=18 + 17 * max(t.count("<br>") + 1 for t in ticks))
     return fig.update_layout(margin_r=70)  # room for the parity label
 
@@ -213,7 +213,7 @@ def funnel(ts: pd.DataFrame, meta: dict[str, Any], scenarios: Sequence[str] | No
              "arrests of true matches are not recorded apart from patrol stops and conventional arrests, so only "
              "those of innocent people are drawn (stops include emotion-flag stops when that policy is on). "
              "'Cleared': offences cleared by arrest, all routes.")
-    fig = apply_style(fig, "Face recognition, from search to arrest", caption(meta, names, extra),
+    fig = apply_style(fig, "Face recognition, from search to arrest", caption(meta, names, extra, metric="wrongful_stops"),
                       axis_room=50, legend="right")
     return fig.update_layout(margin_t=fig.layout.margin.t + 44)  # two-line panel titles
 

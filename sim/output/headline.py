@@ -95,7 +95,7 @@ def rate_ratio_chart(summary: pd.DataFrame, meta: dict[str, Any], metric: str = 
         if len(missing) == len(groups):
             fig.add_annotation(xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=15),
                                text=f"{FIX}:<br><i>{html.escape(fix_command(meta, fewest))}</i>")
-    fig = apply_style(fig, f"{m.label}: per-capita rate relative to {ref}", caption(meta, names, extra),
+    fig = apply_style(fig, f"{m.label}: per-capita rate relative to {ref}", caption(meta, names, extra, metric=metric),
                       subtitle=subtitle, axis_room=18 + 17 * max((t.count("<br>") + 1 for t in ticks.values()),
                                                                 default=1))
     return fig.update_layout(margin_t=fig.layout.margin.t + 18 * subtitle.count("<br>"))  # room for its lines

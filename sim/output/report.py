@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from sim.core.metrics import BY_NAME
 from sim.output import figures, headline
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
@@ -179,9 +180,14 @@ def _header(meta: dict[str, Any]) -> str:
             ("Git commit", meta.get("git_commit") or "unknown")]
     table = "".join(f"<tr><th class='l'>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
     assumptions = "".join(f"<li>{e(a)}</li>" for a in meta.get("assumptions", []))
+    decides = "".join(f"<li><b>{e(BY_NAME[m].label if m in BY_NAME else m)}</b>: {e('; '.join(a))}</li>"
+                      for m, a in (meta.get("drivers") or {}).items())
     return ("<h1>survsim report</h1><h2>Scenarios</h2><ul>" + scen + "</ul>"
             f"<table class='meta'>{table}</table>"
             + (f"<h2>Key assumptions</h2><ul>{assumptions}</ul>" if assumptions else "")
+            + (f"<h2>What decides each result most</h2><p>Per metric, the assumptions with the largest sensitivity "
+               f"indices in the last shipped sensitivity run (each chart's footer names those of its metric), "
+               f"with the values used here:</p><ul>{decides}</ul>" if decides else "")
             + "<p>Lines and bars are medians over replicates; bands and error bars the 10th-90th percentiles. "
               "Replicate r of every scenario runs on the same seed, so differences are paired.</p>")
 

@@ -86,10 +86,13 @@ MARGIN_L = 80                # px left of the plot (y-axis labels and title)
 FEW_EVENTS = 100             # disparity: below this median total count, warn that ratios are noisy
 
 
-def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "", width: int = CAPTION_WIDTH) -> str:
+def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "", width: int = CAPTION_WIDTH,
+            metric: str | None = None) -> str:
     """Footer text: what the chart shows (``extra``), scenarios, replicates and seeds,
     survsim version and commit, and the key assumptions; wrapped with ``<br>`` at ``width``
-    characters (the default fits a 720 px figure; a wide figure can take more).
+    characters (the default fits a 720 px figure; a wide figure can take more). For a chart
+    of ``metric``, the assumptions are those that decide it most (``meta["drivers"][metric]``,
+    from :mod:`sim.output.drivers`), when meta carries them.
 
     Example:
         >>> caption({"baseline": "baseline", "replicates": 2, "seed": 1, "replicate_seeds": [7, 9],
@@ -115,7 +118,12 @@ def caption(meta: dict[str, Any], scenarios: Sequence[str], extra: str = "", wid
                  + f". survsim {meta.get('version', '?')}{short}.")
     if meta.get("settings"):  # what a dashboard what-if set (laws, threshold, start, size)
         lines.append(meta["settings"])
-    if meta.get("assumptions"):
+    decides = meta.get("drivers") if metric is not None else None
+    if isinstance(decides, dict) and decides:  # meta from a run that knows the shipped ranking
+        lines.append(("What decides this most: " + "; ".join(decides[metric]) if decides.get(metric) else
+                      "No shipped sensitivity ranking for this metric; assumptions: "
+                      + "; ".join(meta.get("assumptions") or ["see docs/parameters.md"])) + ".")
+    elif meta.get("assumptions"):
         lines.append("Assumptions: " + "; ".join(meta["assumptions"]) + ".")
     wrapped = [w for line in lines for w in textwrap.wrap(html.escape(line), width)]
     return "<br>".join(wrapped)
