@@ -63,7 +63,8 @@ def test_cli_writes_robustness_bands_and_manifest(ens, run):
     assert set(rob.metric) == set(BETTER) and set(zip(rob["first"], rob["second"])) == {("baseline", "mora")}
     assert rob.worlds.eq(3).all() and rob.share_first_better.between(0, 1).all()
     assert (rob.share_low <= rob.share_first_better).all() and (rob.share_first_better <= rob.share_high).all()
-    assert (rob.first_better + rob.second_better <= rob.worlds).all() and rob.undetermined.between(0, 3).all()
+    assert (rob.first_better + rob.second_better + rob.ties == rob.worlds).all()
+    assert rob.undetermined.between(0, 3).all()
     assert rob.note.str.contains("fewer than 8 worlds").all()  # too few worlds to name deciding parameters
     m = json.loads((out / "manifest.json").read_text())
     assert m["ensemble"]["worlds"] == 3 and m["ensemble"]["parameters"] == VARY.split(",")
@@ -192,10 +193,13 @@ def test_robustness_share_band_and_deciding_parameter():
     values = pd.DataFrame({"x": x, "y": y})
     t = robustness(_totals(diff), ["a", "b"], values).iloc[0]
     assert (t["first"], t["second"], t.metric, t.better) == ("a", "b", "wrongful_stops", "lower")
-    assert (t.first_better, t.second_better, t.undetermined, t.worlds) == (5, 5, 1, 10)
+    assert (t.first_better, t.second_better, t.ties, t.undetermined, t.worlds) == (5, 5, 0, 1, 10)
     assert t.share_first_better == 0.5
     assert (t.share_low, t.share_high) == pytest.approx((0.2366, 0.7634), abs=1e-4)  # Wilson, 5 of 10
     assert t.deciding == "x (-0.88)" and t.note == ""  # higher x: a loses (rho from ranks by hand: 1 - 6 x 310 / 990)
+    same = robustness(_totals(np.zeros((10, 3))), ["a", "b"], values).iloc[0]  # identical in every world
+    assert (same.ties, same.undetermined, same.share_first_better) == (10, 10, 0.5)
+    assert same.deciding == "" and "same in every world" in same.note
     few = robustness(_totals(diff[:5]), ["a", "b"], values.iloc[:5]).iloc[0]
     assert few.deciding == "" and "fewer than 8" in few.note and few.share_first_better == 1.0
 
@@ -218,3 +222,30 @@ def test_inclusive_band_reduces_to_the_t_interval_and_grows_with_worlds():
     # worlds quieter than the defaults: the band is widened to contain the replicate-only interval
     quiet = inclusive_band(np.tile([2.0, 2.1], (4, 1)), (-10.0, 14.0))
     assert quiet["widened"] and (quiet["ens_low"], quiet["ens_high"]) == (-10.0, 14.0)
+
+
+def test_dashboard_analyses_page_shows_the_robustness_table(ens, run):
+    import plotly.graph_objects as go
+    import shlex
+    import typer
+
+    from dashboard import analyses
+    from sim.cli import app
+
+    out, _ = run
+    root = ens / "results"
+    root.mkdir(exist_ok=True)
+    shutil.copytree(out, root / "reforms", dirs_exist_ok=True)
+    entries, skipped = analyses.scan(root)
+    a = next(e for e in entries if e.kind == "robustness")
+    assert a.key == "reforms" and a.label.startswith("Robustness: baseline vs mora (3 worlds x 2 replicates")
+    fig = analyses.figure(a)
+    assert isinstance(fig, go.Figure) and not fig.layout.width
+    assert "Wilson" in next(n.text for n in fig.layout.annotations if n.name == "caption")
+    head, rows, note = analyses.table(a)
+    assert len(rows) == len(pd.read_csv(out / "robustness.csv")) and all(len(r) == len(head) for r in rows)
+    assert "Wilson" in note and dict(analyses.facts(a))["Worlds"] == "3 of 3 accepted"
+    args = shlex.split(analyses.command(a))
+    known = {o for p in typer.main.get_command(app).commands["compare"].params for o in getattr(p, "opts", [])}
+    assert args[:2] == ["survsim", "compare"] and {x for x in args if x.startswith("--")} <= known
+    assert "--ensemble" in args and args[args.index("--worlds") + 1] == "3"

@@ -88,12 +88,13 @@ def ensemble_lines(comp: Comparison) -> list[str]:
     b = comp.ensemble_bands()
     for r in b[b.metric.isin(list(BETTER))].itertuples():
         lines.append(f"  {r.scenario} {r.metric}: {r.diff_mean:+,.3g} [{r.diff_low:+,.3g}, {r.diff_high:+,.3g}] -> "
-                     f"{r.ens_mean:+,.3g} [{r.ens_low:+,.3g}, {r.ens_high:+,.3g}]" + (" (widened)" if r.widened else ""))
+                     f"{r.ens_mean:+,.3g} [{r.ens_low:+,.3g}, {r.ens_high:+,.3g}]"
+                     + (" (widened)" if r.widened else ""))
     lines.append("Robustness: first better in k of W worlds (undetermined: the world's own interval contains 0), "
                  f"share [{LEVEL:.0%} Wilson], deciding parameters")
     for r in comp.robustness().itertuples():
         lines.append(f"  {r.first} vs {r.second}, {r.metric} ({r.better} is better): {r.first_better} of {r.worlds} "
-                     f"({r.undetermined} undetermined), {r.share_first_better:.0%} [{r.share_low:.0%}, "
+                     f"({r.ties} ties, {r.undetermined} undetermined), {r.share_first_better:.0%} [{r.share_low:.0%}, "
                      f"{r.share_high:.0%}]" + (f"; {r.deciding}" if r.deciding else "")
                      + (f"; {r.note}" if r.note else ""))
     return lines

@@ -48,7 +48,7 @@ FLAG = "--ensemble"
 MIN_DECIDING = 8     # worlds needed before parameters are named as deciding a comparison (Spearman)
 TOP_DECIDING = 3     # at most this many deciding parameters per row
 DECIDING_P = 0.05    # a parameter is named only if its rank correlation is significant at this level
-ROBUSTNESS_COLUMNS = ("first", "second", "metric", "better", "worlds", "first_better", "second_better",
+ROBUSTNESS_COLUMNS = ("first", "second", "metric", "better", "worlds", "first_better", "second_better", "ties",
                       "undetermined", "share_first_better", "share_low", "share_high", "margin_mean", "deciding",
                       "note")
 
@@ -176,8 +176,9 @@ def inclusive_band(d: np.ndarray, replicate_only: tuple[float, float], level: fl
 
 
 # ---- the robustness table -----------------------------------------------------------------------
-def wilson(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion k/n (Wilson 1927; Brown, Cai & DasGupta 2001)."""
+def wilson(k: float, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion k/n (Wilson 1927; Brown, Cai & DasGupta
+    2001); ``k`` may end in .5 (ties counted half)."""
     if n == 0:
         return math.nan, math.nan
     z = float(stats.norm.ppf(0.5 + level / 2))
@@ -214,10 +215,11 @@ def robustness(totals: pd.DataFrame, scenarios: Sequence[str], values: pd.DataFr
                metrics: Sequence[str] | None = None, level: float = LEVEL) -> pd.DataFrame:
     """For each pair of ``scenarios`` (in order: first, second) and each metric with a better
     direction (:data:`sim.core.metrics.BETTER`): in how many worlds the first is better (sign
-    of its mean paired difference over replicates), the second, and how many are
-    undetermined (the world's own ``level`` t interval of the paired difference contains 0),
-    the share of worlds where the first is better with its Wilson interval over worlds, the
-    mean margin (first minus second, metric units) and the deciding parameters.
+    of its mean paired difference over replicates), the second, how many are ties (equal
+    means) and how many are undetermined (the world's own ``level`` t interval of the paired
+    difference contains 0, ties included); the share of worlds where the first is better (a
+    tie counts half, as in a probability of superiority) with its Wilson interval over worlds,
+    the mean margin (first minus second, metric units) and the deciding parameters.
     ``values``: parameter values per world (index: world)."""
     rows = []
     metrics = [m for m in (metrics or BETTER) if m in BETTER and m in set(totals.metric)]
@@ -232,10 +234,12 @@ def robustness(totals: pd.DataFrame, scenarios: Sequence[str], values: pd.DataFr
         else:
             undetermined = len(means)
         k, k2 = int(np.sum(sign * means > 0)), int(np.sum(sign * means < 0))
-        low, high = wilson(k, len(means), level)
+        ties = len(means) - k - k2
+        share = (k + ties / 2) / len(means)
+        low, high = wilson(k + ties / 2, len(means), level)
         names, note = deciding(sign * means, values.loc[d.index])
         rows.append({"first": a, "second": b, "metric": metric, "better": BETTER[metric], "worlds": len(means),
-                     "first_better": k, "second_better": k2, "undetermined": undetermined,
-                     "share_first_better": k / len(means), "share_low": low, "share_high": high,
+                     "first_better": k, "second_better": k2, "ties": ties, "undetermined": undetermined,
+                     "share_first_better": share, "share_low": low, "share_high": high,
                      "margin_mean": float(means.mean()), "deciding": names, "note": note})
     return pd.DataFrame(rows, columns=list(ROBUSTNESS_COLUMNS))

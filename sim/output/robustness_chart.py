@@ -35,11 +35,14 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
     for k, metric in enumerate(dict.fromkeys(t["metric"])):
         rows = t.index[t["metric"] == metric]
         sub = t.loc[rows]
-        text = [f"{r.first_better} of {r.worlds}" + (f", {r.undetermined} undetermined" if r.undetermined else "")
+        text = [f"{r.first_better} of {r.worlds}" + (f", {r.ties} ties" if r.ties else "")
+                + (f", {r.undetermined} undetermined" if r.undetermined else "")
                 for r in sub.itertuples()]
+        fig.add_trace(go.Scatter(x=sub["share_high"] + 0.015, y=[ys[i] for i in rows], mode="text", text=text,
+                                 textposition="middle right", textfont=dict(size=12, color="#444444"),
+                                 showlegend=False, hoverinfo="skip"))
         fig.add_trace(go.Scatter(
-            x=sub["share_first_better"], y=[ys[i] for i in rows], mode="markers+text", text=text,
-            textposition="middle right", textfont=dict(size=12, color="#444444"),
+            x=sub["share_first_better"], y=[ys[i] for i in rows], mode="markers", text=text,
             marker=dict(size=11, color=PALETTE[k % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=sub["share_high"] - sub["share_first_better"],
                          arrayminus=sub["share_first_better"] - sub["share_low"], thickness=2, width=5),
@@ -48,13 +51,14 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
             hovertemplate="%{y}<br>first better in %{x:.0%} of worlds [%{customdata[0]:.0%}, %{customdata[1]:.0%}]"
                           "<br>%{text}<br>deciding: %{customdata[2]}<extra></extra>"))
     fig.add_vline(x=0.5, line=dict(color=NEUTRAL, dash="dot", width=1))
-    fig.update_xaxes(range=[-0.02, 1.25], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+    fig.update_xaxes(range=[-0.02, 1.4], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      title="share of accepted worlds in which the first scenario is better")
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
     worlds, reps = ens.get("worlds", "?"), meta.get("replicates", "?")
     extra = (f"Each dot: the share of {worlds} accepted worlds (parameter sets of the ensemble "
              f"{ens.get('folder', '?')}) in which the first scenario's mean over {reps} paired replicates is "
-             "better (direction per metric in the legend); every world runs on the same replicate seeds. "
+             "better (direction per metric in the legend; a tie, equal means, counts half); every world runs on the "
+             "same replicate seeds. "
              "Bars: 95% Wilson interval over worlds, i.e. which worlds happened to be accepted; replicate noise "
              "within a world is not in the bar: a world whose own 95% interval of the difference contains 0 is "
              "counted as undetermined (in the text beside the dot).")
@@ -62,7 +66,17 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
     fig = apply_style(fig, "Which scenario is better, across the worlds the patterns leave open?", cap,
                       subtitle=f"{worlds} accepted worlds x {reps} paired replicates", legend="top")
     height = max(420, 180 + ROW_PX * len(t) + fig.layout.margin.b + fig.layout.margin.t)
-    return fig.update_layout(width=1100, height=height, margin=dict(l=420), showlegend=True)
+    return _wide_left(fig.update_layout(width=1100, height=height, showlegend=True), LEFT)
+
+
+LEFT = 420  # px left of the plot: the scenario pairs' labels
+
+
+def _wide_left(fig: go.Figure, left: int) -> go.Figure:
+    """A left margin of ``left`` px, with the footer still starting at the figure's left edge."""
+    fig.update_layout(margin=dict(l=left))
+    fig.update_annotations(selector=dict(name="caption"), xshift=12 - left)
+    return fig
 
 
 def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str]) -> go.Figure:
@@ -79,17 +93,18 @@ def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str])
     for i, metric in enumerate(metrics, start=1):
         rows = s[s["metric"] == metric]
         names = [scenario_label(x) for x in rows["scenario"]]
+        at = list(range(len(names)))
+        fig.update_yaxes(tickvals=at, ticktext=names, range=[len(names) - 0.5, -0.5], row=i, col=1)
         for j, (kind, mean, lo, hi, colour) in enumerate((
                 ("replicate-only (shipped defaults)", "diff_mean", "diff_low", "diff_high", PALETTE[0]),
                 ("parameter-inclusive (accepted worlds)", "ens_mean", "ens_low", "ens_high", PALETTE[1]))):
             fig.add_trace(go.Scatter(
-                x=rows[mean], y=names, mode="markers", name=kind, legendgroup=kind, showlegend=i == 1,
+                x=rows[mean], y=[y + (0.17 if j else -0.17) for y in at], mode="markers", name=kind, text=names, legendgroup=kind, showlegend=i == 1,
                 marker=dict(size=9, color=colour, symbol="circle" if j == 0 else "diamond"),
                 error_x=dict(type="data", symmetric=False, array=rows[hi] - rows[mean],
                              arrayminus=rows[mean] - rows[lo], thickness=2, width=4, color=colour),
-                offsetgroup=str(j), hovertemplate="%{y}: %{x:,.4g}<extra>" + kind + "</extra>"), row=i, col=1)
+                hovertemplate="%{text}: %{x:,.4g}<extra>" + kind + "</extra>"), row=i, col=1)
         fig.add_vline(x=0, line=dict(color=NEUTRAL, width=1), row=i, col=1)
-    fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text="difference from the baseline (run total)", row=len(metrics), col=1)
     extra = ("Replicate-only: 95% t interval of the mean paired difference at the shipped defaults. "
              f"Parameter-inclusive: over {ens.get('worlds', '?')} accepted worlds of {ens.get('folder', '?')} x "
@@ -98,9 +113,13 @@ def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str])
              "replicate-only band.")
     cap = caption(meta, [x["name"] for x in meta.get("scenarios", [])], extra=extra, width=150)
     fig = apply_style(fig, "Reform effects: chance alone, and chance with parameter uncertainty", cap,
-                      legend="top")
+                      subtitle="mean paired difference from the baseline with two 95% bands", legend="top")
     height = 150 + 60 * len(metrics) * max(len(set(s["scenario"])), 1) + fig.layout.margin.b + fig.layout.margin.t
-    return fig.update_layout(width=1100, height=max(500, height), margin=dict(l=260))
+    height = max(500, height) + 30
+    plot = height - fig.layout.margin.t - 30 - fig.layout.margin.b
+    fig.update_layout(width=1100, height=height, margin=dict(t=fig.layout.margin.t + 30),
+                      legend=dict(y=1 + 30 / plot))  # above the first panel's title
+    return _wide_left(fig, 260)
 
 
 def section(robustness: pd.DataFrame, bands: pd.DataFrame, meta: dict[str, Any], figs: dict[str, go.Figure]) -> str:
@@ -123,11 +142,13 @@ def section(robustness: pd.DataFrame, bands: pd.DataFrame, meta: dict[str, Any],
     rob = "".join(
         f"<tr><td class='l'>{e(scenario_label(r.first))} vs {e(scenario_label(r.second))}</td>"
         f"<td class='l'>{e(r.metric)} ({e(r.better)} is better)</td><td>{r.first_better} of {r.worlds}</td>"
-        f"<td>{r.undetermined}</td><td>{r.share_first_better:.0%} [{r.share_low:.0%}, {r.share_high:.0%}]</td>"
+        f"<td>{r.ties}</td><td>{r.undetermined}</td>"
+        f"<td>{r.share_first_better:.0%} [{r.share_low:.0%}, {r.share_high:.0%}]</td>"
         f"<td class='l'>{e(str(r.deciding) if isinstance(r.deciding, str) and r.deciding else '')}"
         f"{e(str(r.note)) if isinstance(r.note, str) else ''}</td></tr>" for r in robustness.itertuples())
     rob_html = ("<table><tr><th class='l'>first vs second</th><th class='l'>metric</th><th>first better</th>"
-                "<th>undetermined</th><th>share [95% Wilson]</th><th class='l'>deciding parameters (rho)</th></tr>"
+                "<th>ties</th><th>undetermined</th><th>share [95% Wilson]</th>"
+                "<th class='l'>deciding parameters (rho)</th></tr>"
                 + rob + "</table>")
     divs = "".join(f'<section class="figure">{fig.to_html(full_html=False, include_plotlyjs=False, div_id=stem)}'
                    "</section>" for stem, fig in figs.items())
