@@ -189,4 +189,6 @@ def compare(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, baseline
     totals = pd.concat(parts, ignore_index=True)[["world", "scenario", "metric", "replicate", "value"]]
     for col in ("scenario", "metric"):
         totals[col] = totals[col].astype(str)
-    return EnsembleComparison(default.baseline, default.results, worlds=ws, totals=totals, kept=kept)
+    notes = [f"{name} sets {', '.join(paths)} itself: kept in every world (the ensemble's values are not used there)"
+             for name, paths in kept.items() if paths]
+    return EnsembleComparison(default.baseline, default.results, warnings=notes, worlds=ws, totals=totals, kept=kept)

@@ -17,6 +17,7 @@ from sim.core.metrics import BETTER, BY_NAME
 from sim.output.style import LINE_PX, NEUTRAL, PALETTE, apply_style, caption, scenario_label
 
 ROW_PX = 34  # px per pair of scenarios
+GAP = 90     # px between the panels of the bands chart (tick labels, then the next panel's title)
 
 
 def _metric(name: str) -> str:
@@ -88,8 +89,10 @@ def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str])
     ens = meta.get("ensemble") or {}
     s = summary[(summary["group"].fillna("") == "") & summary["ens_mean"].notna()]
     metrics = [m for m in metrics if m in set(s["metric"])]
+    panel = 60 + 45 * max(s["scenario"].nunique(), 1)  # px per metric, and GAP px between panels
+    plot = len(metrics) * panel + (len(metrics) - 1) * GAP
     fig = make_subplots(rows=len(metrics), cols=1, subplot_titles=[_metric(m) for m in metrics],
-                        vertical_spacing=0.5 / max(len(metrics), 1))
+                        vertical_spacing=GAP / plot if len(metrics) > 1 else 0.0)
     for i, metric in enumerate(metrics, start=1):
         rows = s[s["metric"] == metric]
         names = [scenario_label(x) for x in rows["scenario"]]
@@ -114,9 +117,7 @@ def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str])
     cap = caption(meta, [x["name"] for x in meta.get("scenarios", [])], extra=extra, width=150)
     fig = apply_style(fig, "Reform effects: chance alone, and chance with parameter uncertainty", cap,
                       subtitle="mean paired difference from the baseline with two 95% bands", legend="top")
-    height = 150 + 60 * len(metrics) * max(len(set(s["scenario"])), 1) + fig.layout.margin.b + fig.layout.margin.t
-    height = max(500, height) + 30
-    plot = height - fig.layout.margin.t - 30 - fig.layout.margin.b
+    height = plot + fig.layout.margin.t + 30 + fig.layout.margin.b
     fig.update_layout(width=1100, height=height, margin=dict(t=fig.layout.margin.t + 30),
                       legend=dict(y=1 + 30 / plot))  # above the first panel's title
     return _wide_left(fig, 260)
