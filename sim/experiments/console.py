@@ -90,11 +90,13 @@ def ensemble_lines(comp: Comparison) -> list[str]:
         lines.append(f"  {r.scenario} {r.metric}: {r.diff_mean:+,.3g} [{r.diff_low:+,.3g}, {r.diff_high:+,.3g}] -> "
                      f"{r.ens_mean:+,.3g} [{r.ens_low:+,.3g}, {r.ens_high:+,.3g}]"
                      + (" (widened)" if r.widened else ""))
-    lines.append("Robustness: first better in k of W worlds (undetermined: the world's own interval contains 0), "
-                 f"share [{LEVEL:.0%} Wilson], deciding parameters")
+    lines.append("Robustness: worlds where the first / the second is better, ties (undetermined: the world's own "
+                 f"interval contains 0); share of worlds where the first is better [{LEVEL:.0%} Wilson]; deciding "
+                 "parameters")
     for r in comp.robustness().itertuples():
-        lines.append(f"  {r.first} vs {r.second}, {r.metric} ({r.better} is better): {r.first_better} of {r.worlds} "
-                     f"({r.ties} ties, {r.undetermined} undetermined), {r.share_first_better:.0%} [{r.share_low:.0%}, "
+        lines.append(f"  {r.first} vs {r.second}, {r.metric} ({r.better} is better): first {r.first_better}, second "
+                     f"{r.second_better}, ties {r.ties} of {r.worlds} ({r.undetermined} undetermined), "
+                     f"{r.share_first_better:.0%} [{r.share_low:.0%}, "
                      f"{r.share_high:.0%}]" + (f"; {r.deciding}" if r.deciding else "")
                      + (f"; {r.note}" if r.note else ""))
     return lines

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from sim.core.metrics import BETTER, BY_NAME
 from sim.output.style import LINE_PX, NEUTRAL, PALETTE, apply_style, caption, scenario_label
 
-ROW_PX = 34  # px per pair of scenarios
+ROW_PX = 44  # px per pair of scenarios and metric (two-line labels)
 GAP = 90     # px between the panels of the bands chart (tick labels, then the next panel's title)
 
 
@@ -30,14 +30,15 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
     undetermined. ``meta``: the comparison's manifest (with its ``ensemble`` entry)."""
     ens = meta.get("ensemble") or {}
     t = table.reset_index(drop=True)
-    ys = [f"{r['metric'].replace('_', ' ')}: {scenario_label(r['first'])} vs {scenario_label(r['second'])}"
-          for _, r in t.iterrows()]
+    labels = [f"<b>{r['metric'].replace('_', ' ')}</b><br>{scenario_label(r['first'])} vs "
+              f"{scenario_label(r['second'])}" for _, r in t.iterrows()]
+    ys = list(range(len(t)))  # numeric rows: two pairs may share a label's words
     fig = go.Figure()
     for k, metric in enumerate(dict.fromkeys(t["metric"])):
         rows = t.index[t["metric"] == metric]
         sub = t.loc[rows]
-        text = [f"{r.first_better} of {r.worlds}" + (f", {r.ties} ties" if r.ties else "")
-                + (f", {r.undetermined} undetermined" if r.undetermined else "")
+        text = [f"first {r.first_better}, second {r.second_better}" + (f", ties {r.ties}" if r.ties else "")
+                + f" of {r.worlds}" + (f"; {r.undetermined} undetermined" if r.undetermined else "")
                 for r in sub.itertuples()]
         fig.add_trace(go.Scatter(x=sub["share_high"] + 0.015, y=[ys[i] for i in rows], mode="text", text=text,
                                  textposition="middle right", textfont=dict(size=12, color="#444444"),
@@ -49,12 +50,12 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
                          arrayminus=sub["share_first_better"] - sub["share_low"], thickness=2, width=5),
             name=f"{metric.replace('_', ' ')}: {sub['better'].iloc[0]} is better",
             customdata=sub[["share_low", "share_high", "deciding"]].fillna(""),
-            hovertemplate="%{y}<br>first better in %{x:.0%} of worlds [%{customdata[0]:.0%}, %{customdata[1]:.0%}]"
+            hovertemplate="first better in %{x:.0%} of worlds [%{customdata[0]:.0%}, %{customdata[1]:.0%}]"
                           "<br>%{text}<br>deciding: %{customdata[2]}<extra></extra>"))
     fig.add_vline(x=0.5, line=dict(color=NEUTRAL, dash="dot", width=1))
     fig.update_xaxes(range=[-0.02, 1.4], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      title="share of accepted worlds in which the first scenario is better")
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
+    fig.update_yaxes(tickvals=ys, ticktext=labels, range=[len(t) - 0.5, -0.5], tickfont=dict(size=12))
     worlds, reps = ens.get("worlds", "?"), meta.get("replicates", "?")
     extra = (f"Each dot: the share of {worlds} accepted worlds (parameter sets of the ensemble "
              f"{ens.get('folder', '?')}) in which the first scenario's mean over {reps} paired replicates is "
@@ -62,15 +63,16 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
              "same replicate seeds. "
              "Bars: 95% Wilson interval over worlds, i.e. which worlds happened to be accepted; replicate noise "
              "within a world is not in the bar: a world whose own 95% interval of the difference contains 0 is "
-             "counted as undetermined (in the text beside the dot).")
+             "counted as undetermined. Beside each dot: the worlds where the first is better, the second, ties.")
     cap = caption(meta, [s["name"] for s in meta.get("scenarios", [])], extra=extra, width=150)
     fig = apply_style(fig, "Which scenario is better, across the worlds the patterns leave open?", cap,
                       subtitle=f"{worlds} accepted worlds x {reps} paired replicates", legend="top")
     height = max(420, 180 + ROW_PX * len(t) + fig.layout.margin.b + fig.layout.margin.t)
+    fig.update_yaxes(automargin=False, showgrid=False)  # the labels fit LEFT; the footer starts at the edge
     return _wide_left(fig.update_layout(width=1100, height=height, showlegend=True), LEFT)
 
 
-LEFT = 420  # px left of the plot: the scenario pairs' labels
+LEFT = 380  # px left of the plot: the scenario pairs' labels
 
 
 def _wide_left(fig: go.Figure, left: int) -> go.Figure:
@@ -102,7 +104,8 @@ def bands_chart(summary: pd.DataFrame, meta: dict[str, Any], metrics: list[str])
                 ("replicate-only (shipped defaults)", "diff_mean", "diff_low", "diff_high", PALETTE[0]),
                 ("parameter-inclusive (accepted worlds)", "ens_mean", "ens_low", "ens_high", PALETTE[1]))):
             fig.add_trace(go.Scatter(
-                x=rows[mean], y=[y + (0.17 if j else -0.17) for y in at], mode="markers", name=kind, text=names, legendgroup=kind, showlegend=i == 1,
+                x=rows[mean], y=[y + (0.17 if j else -0.17) for y in at], mode="markers", name=kind, text=names,
+                legendgroup=kind, showlegend=i == 1,
                 marker=dict(size=9, color=colour, symbol="circle" if j == 0 else "diamond"),
                 error_x=dict(type="data", symmetric=False, array=rows[hi] - rows[mean],
                              arrayminus=rows[mean] - rows[lo], thickness=2, width=4, color=colour),
