@@ -249,3 +249,7 @@ def test_dashboard_analyses_page_shows_the_robustness_table(ens, run):
     known = {o for p in typer.main.get_command(app).commands["compare"].params for o in getattr(p, "opts", [])}
     assert args[:2] == ["survsim", "compare"] and {x for x in args if x.startswith("--")} <= known
     assert "--ensemble" in args and args[args.index("--worlds") + 1] == "3"
+    from dashboard.callbacks.analyses import show
+
+    page = show(root, "reforms")  # what the Analyses page puts on screen for this folder
+    assert page["title"] == a.label and page["table"] is not None and "--ensemble" in page["command"]

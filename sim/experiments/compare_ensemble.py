@@ -51,7 +51,8 @@ COVERS = {
                            "(widened = true). Covers the varied assumptions as the ensemble accepted them and "
                            "chance; not the fitted parameters, per-group tables or the model's structure",
     "robustness": "per world, the sign of the mean paired difference over replicates decides which scenario is "
-                  f"better (direction per metric: {BETTER}); share_first_better = (worlds where the first is better "
+                  f"better ({', '.join(f'{k} {v} is better' for k, v in BETTER.items())}); "
+                  "share_first_better = (worlds where the first is better "
                   f"+ half the ties, where the means are equal) / worlds, with a {LEVEL:.0%} Wilson interval over "
                   "worlds (covers which worlds were accepted, not "
                   f"replicate noise); undetermined = worlds whose own {LEVEL:.0%} t interval of the difference "
