@@ -1,11 +1,13 @@
 """The analyses the command line wrote under the results folder, read for the Analyses page.
 
-Three kinds, each a folder with a manifest and a CSV table:
+Four kinds, each a folder with a manifest and a CSV table:
 
 * ``survsim frontier``: ``<results>/frontier/<name>/`` (:mod:`sim.experiments.analysis_output`);
 * ``survsim decompose``: ``<results>/decompose/<name>/`` (:mod:`sim.experiments.analysis_output`);
 * ``survsim sensitivity``: ``<results>/sensitivity/<name>/<method>_manifest.json`` and
-  ``<method>_indices.csv`` (:mod:`sim.experiments.sensitivity`; one entry per method).
+  ``<method>_indices.csv`` (:mod:`sim.experiments.sensitivity`; one entry per method);
+* ``survsim compare ... --ensemble DIR``: any ``<results>/<name>/`` with ``robustness.csv``
+  (:mod:`sim.experiments.compare_ensemble`): how often one scenario beats another across worlds.
 
 Nothing here runs a simulation. :func:`scan` lists what can be shown and says in one line
 why a folder was skipped; an entry is picked by its key (its path under the results
@@ -34,10 +36,13 @@ from sim.output.analysis_charts import decomposition_chart, frontier_chart
 from sim.experiments.decompose import FACTORS, LABELS as FACTOR_LABELS
 from sim.core.groups import label as group_label
 from sim.core.metrics import BY_NAME
+from sim.experiments.robustness import ROBUSTNESS_COLUMNS
 from sim.experiments.sensitivity import COLUMNS, METHODS, chart as sensitivity_chart
+from sim.output.robustness_chart import robustness_chart
 from sim.policy.scenario import SWEEP_DIR
 
-KINDS = {"frontier": "Frontier", "decomposition": "Decomposition", "sensitivity": "Sensitivity"}
+KINDS = {"frontier": "Frontier", "decomposition": "Decomposition", "sensitivity": "Sensitivity",
+         "robustness": "Robustness across ensemble worlds"}
 DEFAULT_RESULTS = Path("results")          # where the CLI writes by default
 MAX_MESSAGE = 240                          # characters of a skipped folder's message
 EXAMPLES = (("A benefit-harm frontier (clearances vs wrongful stops and arrests, by group)",
@@ -74,6 +79,8 @@ class Analysis:
         elif self.kind == "decomposition":
             a, b = (list(m.get("groups") or []) + ["?", "?"])[:2]
             what = f"Decomposition: {group_label(a)} vs {group_label(b)} in {m.get('scenario', '?')}"
+        elif self.kind == "robustness":
+            what = "Robustness: " + " vs ".join(s.get("name", "?") for s in m.get("scenarios") or [])
         else:
             what = f"Sensitivity ({'Sobol' if self.method == 'sobol' else 'Morris'}): {m.get('name', '?')}"
         size = _size(self)
@@ -99,6 +106,11 @@ def scan(results: Path | None) -> tuple[list[Analysis], list[str]]:
             found.append(_read_sensitivity(root, manifest))
         except Exception as e:  # noqa: BLE001
             skipped.append(_skip(root, manifest, e))
+    for csv in sorted(root.glob("[!.]*/robustness.csv")):
+        try:
+            found.append(_read_robustness(root, csv.parent))
+        except Exception as e:  # noqa: BLE001
+            skipped.append(_skip(root, csv.parent, e))
     found.sort(key=lambda a: a.mtime, reverse=True)
     return found, skipped
 
@@ -152,6 +164,20 @@ def _read_sensitivity(root: Path, manifest: Path) -> Analysis:
                     manifest.stat().st_mtime, method=method, notes=list(meta.get("notes") or []))
 
 
+def _read_robustness(root: Path, folder: Path) -> Analysis:
+    meta = json.loads((folder / "manifest.json").read_text())
+    if not isinstance(meta, dict) or not isinstance(meta.get("ensemble"), dict):
+        raise ValueError("manifest.json has no ensemble entry (not written by compare --ensemble)")
+    table = pd.read_csv(folder / "robustness.csv", keep_default_na=False, na_values=[""])
+    missing = [c for c in ROBUSTNESS_COLUMNS if c not in table.columns]
+    if missing or table.empty:
+        raise ValueError(f"robustness.csv is empty or lacks column(s) {', '.join(missing)}")
+    for col in ("deciding", "note"):  # empty cells read as NaN
+        table[col] = table[col].astype(object).where(table[col].notna(), "")
+    return Analysis("robustness", folder.relative_to(root).as_posix(), folder, meta, table,
+                    (folder / "robustness.csv").stat().st_mtime)
+
+
 def _skip(root: Path, path: Path, e: Exception) -> str:
     try:
         where = path.relative_to(root).as_posix()
@@ -169,6 +195,8 @@ def figure(a: Analysis) -> go.Figure:
         return frontier_chart(a.table, a.meta)
     if a.kind == "decomposition":
         return decomposition_chart(a.table, a.meta)
+    if a.kind == "robustness":
+        return robustness_chart(a.table, a.meta).update_layout(width=None, autosize=True)
     fig = sensitivity_chart(a.table, a.method, labels=sensitivity_labels(a.meta), title=str(a.meta.get("name", "")))
     return fig.update_layout(width=None, autosize=True)  # follow the page's width
 
@@ -197,6 +225,16 @@ def table(a: Analysis) -> tuple[list[str], list[list[str]], str]:
         note = (f"Ratio of wrongful stops per resident, {group_label(a_)} / {group_label(b_)} (1 = parity): "
                 f"mean [{band}]. Factor rows are Shapley contributions; they add up to the total.")
         return ["", "Mean [band]"], rows, note
+    if a.kind == "robustness":
+        rows = [[f"{r['first']} vs {r['second']}", f"{r['metric']} ({r['better']} is better)",
+                 f"{r['first_better']} / {r['second_better']} / {r['ties']} / {r['undetermined']}",
+                 f"{fmt(100 * _num(r['share_first_better']))}% [{fmt(100 * _num(r['share_low']))}%, "
+                 f"{fmt(100 * _num(r['share_high']))}%]", str(r["deciding"] or r["note"])]
+                for _, r in a.table.iterrows()]
+        note = ("Worlds where the first is better / the second / ties / undetermined (the world's own 95% interval "
+                "contains 0); share of worlds where the first is better (a tie counts half) with its 95% Wilson "
+                "interval over worlds; parameters whose values rank-correlate with the margin (Spearman rho).")
+        return ["Scenarios", "Metric", "Worlds", "Share [95%]", "Deciding parameters"], rows, note
     cols = COLUMNS[a.method][2:]
     rows = [[str(r["output"]), str(r["parameter"]), *(fmt(_num(r.get(c))) for c in cols)]
             for _, r in a.table.iterrows()]
@@ -218,6 +256,13 @@ def facts(a: Analysis) -> list[tuple[str, str]]:
                 ("Replicates per point", str(m.get("replicates", "?"))),
                 ("Residents", _int(over.get("city.n_residents")) if "city.n_residents" in over else "scenario's"),
                 ("Days", _int(over.get("run.days")) if "run.days" in over else "scenario's")]
+    elif a.kind == "robustness":
+        ens = m["ensemble"]
+        out += [("Scenarios", ", ".join(s.get("name", "?") for s in m.get("scenarios") or [])),
+                ("Ensemble", str(ens.get("folder", "?"))),
+                ("Worlds", f"{ens.get('worlds', '?')} of {ens.get('accepted', '?')} accepted"),
+                ("Parameters varied", ", ".join(ens.get("parameters") or [])),
+                ("Replicates", str(m.get("replicates", "?"))), ("Residents", _int(m.get("residents")))]
     else:
         out.append(("Scenario", str(m.get("scenario", "?"))))
         if a.kind == "frontier":
@@ -240,6 +285,14 @@ def facts(a: Analysis) -> list[tuple[str, str]]:
 def command(a: Analysis) -> str:
     """The command that makes this analysis again (same settings, same folder)."""
     m = a.meta
+    if a.kind == "robustness":
+        ens, resolved = m["ensemble"], (m.get("resolved") or [{}])[0]
+        days = resolved.get("params", {}).get("run", {}).get("days") if isinstance(resolved, dict) else None
+        return shlex.join(["survsim", "compare", *[s.get("name", "?") for s in m.get("scenarios") or []],
+                           "--baseline", str(m.get("baseline", "baseline")), "--ensemble", str(ens.get("folder")),
+                           "--worlds", str(ens.get("worlds")), "--replicates", str(m.get("replicates", "?")),
+                           "--seed", str(m.get("seed", 1)), "--residents", str(m.get("residents", "?")),
+                           *(["--days", str(days)] if days else []), "--out", str(a.folder.resolve())])
     if a.kind == "sensitivity":
         spec = shown_spec(m.get("spec_path"), m.get("name"))
         return shlex.join(["survsim", "sensitivity", spec, "--method", a.method, "--out", str(a.folder.resolve())])
@@ -313,6 +366,8 @@ def _size(a: Analysis) -> str:
     reps = f"{m.get('replicates', '?')} replicate{'' if m.get('replicates') == 1 else 's'}"
     if a.kind == "sensitivity":
         return f"{m.get('samples', '?')} samples x {reps}"
+    if a.kind == "robustness":
+        return f"{m['ensemble'].get('worlds', '?')} worlds x {reps}"
     return f"{reps}, {_int(m.get('residents'))} residents"
 
 

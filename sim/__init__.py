@@ -14,7 +14,7 @@ from sim.model import SurveillanceModel
 from sim.params import Params
 from sim.output.results import Results, version
 from sim.experiments.runner import run
-from sim.experiments.compare import compare
+from sim.experiments.compare_ensemble import compare
 from sim.policy.scenario import Scenario, load
 
 __all__ = ["Params", "Results", "Scenario", "SurveillanceModel", "compare", "load", "run", "version"]

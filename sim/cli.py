@@ -19,9 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from sim.core.errors import InputError
-from sim.experiments.process import DelayedProgress as _DelayedProgress
 from sim.experiments.ensemble_cli import ensemble_app
-from sim.experiments.process import Interrupted, check_port, install_handlers
+from sim.experiments.process import DelayedProgress as _DelayedProgress, Interrupted, check_port, install_handlers
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="survsim: simulate doorbell cameras, police partnerships and face recognition.")
@@ -31,8 +30,7 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 out = Console(width=None if sys.stdout.isatty() else 160)
 
 
-# A progress bar on stderr that appears only once a run has taken longer than a second.
-DelayedProgress = functools.partial(_DelayedProgress, console=err)
+DelayedProgress = functools.partial(_DelayedProgress, console=err)  # on stderr, once a run has taken over 1 s
 
 
 def _check_out(out_dir: Path, flag: str = "--out", kind: str = "results") -> None:
@@ -100,10 +98,12 @@ def compare(
     max_replicates: Annotated[int, typer.Option(min=2, max=10_000, help="with --precision: stop here at the latest")] = 32,
     metric: Annotated[list[str] | None, typer.Option(help="with --precision: metrics asked about (repeatable; default the four headline flows)")] = None,
     groups: Annotated[tuple[str, str] | None, typer.Option(help="with --precision: two group keys whose differences and rate ratios are asked about")] = None,
+    ensemble: Annotated[Path | None, typer.Option(help="also run every scenario on each accepted world of this `survsim ensemble build` folder (parameter-inclusive bands, robustness.csv)")] = None,
+    worlds: Annotated[int | None, typer.Option(help="with --ensemble: only the first N accepted worlds (default: all)")] = None,
 ) -> None:
     """Run scenarios with paired seeds against a baseline; write summary.csv, report.html, charts."""
     from sim.experiments import console
-    from sim.experiments.compare import DEFAULT_SCENARIOS, compare as run_compare
+    from sim.experiments.compare_ensemble import DEFAULT_SCENARIOS, compare as run_compare, runs_factor
     from sim.experiments.precision import PRECISION_METRICS
 
     names = scenarios or list(DEFAULT_SCENARIOS)
@@ -115,19 +115,19 @@ def compare(
         _check_out(out_dir)
         _check_out(cache, "--cache", "cache")
         reps = max_replicates if precision is not None else replicates
-        total = reps * sum(s.params.run.days for s in loaded)
+        total = reps * sum(s.params.run.days for s in loaded) * runs_factor(ensemble, worlds)
         t0 = time.monotonic()
         with DelayedProgress(total, f"{len(loaded)} scenarios x {reps} replicates") as progress:
             comp = run_compare(names, baseline=baseline, replicates=replicates, seed=seed, days=days,
                                residents=residents, workers=workers or _cpus(), cache=cache, progress=progress,
-                               precision=precision, max_replicates=max_replicates,
-                               metrics=metric or PRECISION_METRICS, groups=groups or ())
+                               precision=precision, max_replicates=max_replicates, metrics=metric or PRECISION_METRICS,
+                               groups=groups or (), ensemble=ensemble, worlds=worlds)
         path = comp.save(out_dir, charts=charts, all_charts=all_charts)
     except InputError as e:
         fail(e)
     out.print(console.difference_table(comp))
     out.print(console.group_table(comp))
-    for line in console.stopping_lines(comp):
+    for line in console.stopping_lines(comp) + console.ensemble_lines(comp):
         out.print(line, highlight=False)
     for w in comp.warnings:
         err.print(f"[yellow]warning:[/] {w}", highlight=False)

@@ -28,7 +28,7 @@ def listing(results: Path | None, wanted: str) -> dict[str, Any]:
     if wanted and value != wanted:
         notes.append(f"show = {wanted[:60]!r}: no such analysis in {results}; "
                      + ("showing the newest." if entries else "there are none yet."))
-    where = (f"Read from {results} (frontier/, decompose/, sensitivity/)." if results is not None
+    where = (f"Read from {results} (frontier/, decompose/, sensitivity/, */robustness.csv)." if results is not None
              else "This dashboard runs without a results folder (start it with --results FOLDER).")
     make = make_section(results)
     return {"options": options, "value": value, "notes": notes, "where": where,

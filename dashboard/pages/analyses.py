@@ -18,8 +18,9 @@ HEIGHT = 700
 def layout(view: AnalysesView) -> html.Div:
     sidebar = html.Aside([
         html.H1(TITLE),
-        html.P("Benefit-harm frontiers, disparity decompositions and sensitivity analyses written by the command "
-               "line. This page only reads them; it runs nothing.", className="lead"),
+        html.P("Benefit-harm frontiers, disparity decompositions, sensitivity analyses and robustness across "
+               "ensemble worlds (compare --ensemble) written by the command line. This page only reads them; it "
+               "runs nothing.", className="lead"),
         settings_toggle(),
         section("Analysis",
                 field("Show", dcc.Dropdown(id=ids.AN_SHOW, options=[], value=view.show or None, clearable=False,

@@ -87,6 +87,14 @@ METRICS: tuple[Metric, ...] = (
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
+# Which way is better, for the metrics scenarios are ranked by (the robustness table of
+# ``survsim compare --ensemble``): harms to residents are better lower, offences cleared higher.
+# Every other metric has no better direction the model can state (more cameras, app users,
+# face searches, fear or trust is a question of values or of mechanism, not an outcome to rank
+# reforms by) and is left out of robustness.
+BETTER: dict[str, str] = {"wrongful_stops": "lower", "wrongful_arrests": "lower", "fr_false_candidates": "lower",
+                          "footage_obtained_without_warrant": "lower", "clearances": "higher"}
+
 
 def catalogue() -> list[dict]:
     """The catalogue as plain dicts, for manifests."""

@@ -161,8 +161,16 @@ class Comparison:
                     self.warnings.append(f"report.html written without PNG/SVG charts: {e}")
                     images = False
                 write_report(self.timeseries, self.meta(), tmp, metrics=list(HEADLINE), summary=summary,
-                             images=images, export=None if all_charts else ADVOCATE_CHARTS)
+                             images=images, export=None if all_charts else ADVOCATE_CHARTS,
+                             sections=self.extra_outputs(tmp, images))
+            else:
+                self.extra_outputs(tmp, False)
         return out
+
+    def extra_outputs(self, folder: Path, images: bool) -> list[str]:
+        """Further files a kind of comparison writes into its folder (none here; see
+        :class:`sim.experiments.compare_ensemble.EnsembleComparison`); returns report sections (HTML)."""
+        return []
 
 
 def compare(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, baseline: str = "baseline",

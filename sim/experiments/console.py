@@ -72,3 +72,31 @@ def run_table(res) -> Table:
     for r in s.itertuples():
         t.add_row(r.metric, r.statistic, f"{r.median:,.3g}", f"{r.p10:,.3g} - {r.p90:,.3g}", r.unit)
     return t
+
+
+def ensemble_lines(comp: Comparison) -> list[str]:
+    """With ``--ensemble``: each reform's two bands for the ranked metrics, and the robustness
+    table (share of accepted worlds in which the first scenario is better)."""
+    if not hasattr(comp, "robustness"):
+        return []
+    from sim.core.metrics import BETTER
+
+    meta = comp.meta()["ensemble"]
+    lines = [f"Across {meta['worlds']} accepted worlds of {meta['folder']} (same replicate seeds in every world).",
+             f"Difference from {comp.baseline}: mean (replicate-only {LEVEL:.0%} interval) at the shipped defaults -> "
+             f"mean (parameter-inclusive {LEVEL:.0%} band) over the worlds"]
+    b = comp.ensemble_bands()
+    for r in b[b.metric.isin(list(BETTER))].itertuples():
+        lines.append(f"  {r.scenario} {r.metric}: {r.diff_mean:+,.3g} [{r.diff_low:+,.3g}, {r.diff_high:+,.3g}] -> "
+                     f"{r.ens_mean:+,.3g} [{r.ens_low:+,.3g}, {r.ens_high:+,.3g}]"
+                     + (" (widened)" if r.widened else ""))
+    lines.append("Robustness: worlds where the first / the second is better, ties (undetermined: the world's own "
+                 f"interval contains 0); share of worlds where the first is better [{LEVEL:.0%} Wilson]; deciding "
+                 "parameters")
+    for r in comp.robustness().itertuples():
+        lines.append(f"  {r.first} vs {r.second}, {r.metric} ({r.better} is better): first {r.first_better}, second "
+                     f"{r.second_better}, ties {r.ties} of {r.worlds} ({r.undetermined} undetermined), "
+                     f"{r.share_first_better:.0%} [{r.share_low:.0%}, "
+                     f"{r.share_high:.0%}]" + (f"; {r.deciding}" if r.deciding else "")
+                     + (f"; {r.note}" if r.note else ""))
+    return lines

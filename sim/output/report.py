@@ -122,13 +122,14 @@ def report_figures(ts: pd.DataFrame, meta: dict[str, Any], metrics: Sequence[str
 
 def write_report(ts: pd.DataFrame, meta: dict[str, Any], out_dir: Path, metrics: list[str],
                  summary: pd.DataFrame | None = None, images: bool = True,
-                 export: Sequence[str] | None = None) -> Path:
+                 export: Sequence[str] | None = None, sections: Sequence[str] = ()) -> Path:
     """Write ``out_dir/report.html`` (plotly.js inline: opens offline) with a header on
     provenance and assumptions, the headline numbers with their intervals and events (when
     the summary has them), time series and differences of ``metrics``, disparity and
     funnel charts, and the summary table; with ``images``, charts also as
     ``out_dir/charts/<kind>_<metric>.png`` and ``.svg``: those whose stem is in ``export``
-    (default: every chart; Chromium renders about one chart per 1-3 s). Returns the report's path.
+    (default: every chart; Chromium renders about one chart per 1-3 s). ``sections`` (HTML)
+    follow the headline numbers. Returns the report's path.
 
     Example:
         >>> write_report(ts, meta, Path("results/report"), ["cameras", "wrongful_stops"],
@@ -145,6 +146,7 @@ def write_report(ts: pd.DataFrame, meta: dict[str, Any], out_dir: Path, metrics:
     parts = [_header(meta)]
     if headline.has_events(summary):
         parts.append(headline.headline_html(summary, meta))
+    parts.extend(sections)
     parts.append(f"<h2>Charts</h2><ol>{contents}</ol>")
     for stem, fig in figs:
         div = fig.to_html(full_html=False, include_plotlyjs=False, div_id=stem, default_width="100%",
