@@ -51,8 +51,9 @@ class Outsiders:
 
     def enrol(self, residents: np.ndarray) -> None:
         """Residents newly in the gallery (each once): their group's enrolment rises."""
-        self.enrolled_weight += np.bincount(self.resident_group[residents], weights=self.offend_w[residents],
-                                            minlength=len(self.enrolled_weight))
+        if len(residents):  # most days' arrests enrol no one new (cheap: called a few times a day)
+                self.enrolled_weight += np.bincount(self.resident_group[residents], weights=self.offend_w[residents],
+                                                minlength=len(self.enrolled_weight))
 
     def booked_chance(self) -> np.ndarray:
         """(G,) chance an outsider offender of each group has a booking photo: as a resident
@@ -76,8 +77,10 @@ class Outsiders:
         u = self.rng.random((4, n))  # outsider?, group, booking photo, licence photo
         out = u[0] < self.share
         group = self.resident_group[offender]
-        group[out] = _pick(self.offend_cum, u[1, out])
-        return np.where(out, -1, offender), group, out, u[2:]
+        if out.any():
+            group[out] = _pick(self.offend_cum, u[1, out])
+            offender = np.where(out, -1, offender)
+        return offender, group, out, u[2:]
 
     def enrolled(self, group: np.ndarray, u: np.ndarray, licence: bool) -> np.ndarray:
         """(N,) whether outsider offenders of ``group`` can be truly matched: a booking photo
