@@ -221,7 +221,7 @@ class SurveillanceModel(mesa.Model):
         self.today = crime.commit_crime(self.crime_rates, coverage, self.offend_cum,
                                         self.city.res_start, self.reporting, self.p.crime, self.rng_crime,
                                         self.policing.discovery, self.journey, self.rng_journey,
-                                        report_factor=factor, in_view=in_view)
+                                        report_factor=factor, in_view=in_view, outsiders=self.policing.outsiders)
         self.today_draws = footage.draw(len(self.today), self.p, self.rng_requests)
         # Per offence: face usable, review, stop, arrest, clearance, other image source.
         self.today_u = self.rng_enforce.random((6, len(self.today)))

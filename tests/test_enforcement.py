@@ -67,25 +67,39 @@ def test_wrongful_stops_fall_on_groups_with_higher_fmr_and_gallery_share(base):
 
 
 def test_baseline_disparity_metric_above_one_for_black_groups():
+    # The metric is each group's cumulative wrongful stops per resident over white men's. Black
+    # women have 1-3 wrongful stops a run here, so their own ratio swings across 1 with any
+    # change to the random sequence (0.4-1.4 over seeds 1-3); the direction is asserted for
+    # Black residents, women and men pooled (~10 stops; pooled over seeds in the test below).
     m = run_model(heavy(), 2)
-    r = m.recorder
-    ratio = dict(zip(m.group_keys, r.by_group[-1, r.index["disparity_wrongful_stops"]]))
-    assert ratio["white_m"] == 1.0
-    assert ratio["black_f"] > 1 and ratio["black_m"] > 1, ratio
+    r, keys = m.recorder, m.group_keys
+    ratio = r.by_group[-1, r.index["disparity_wrongful_stops"]]
+    ws = np.nansum(r.by_group[:, r.index["wrongful_stops"], :], axis=0)
+    size = np.bincount(m.city.group, minlength=len(keys))
+    wm = keys.index("white_m")
+    assert ratio[wm] == 1.0
+    assert ratio == pytest.approx(ws / size / (ws[wm] / size[wm]))
+    black = [keys.index("black_f"), keys.index("black_m")]
+    assert ws[black].sum() >= 8
+    assert ratio[black] @ size[black] / size[black].sum() > 1, dict(zip(keys, ratio))
 
 
 def test_gallery_loop_cut_slows_growth_of_disparity():
     # At the calibrated catchment (30 people per resident) the gallery grows ~4% in 1,000
-    # days at this city size, within the noise of ~800 false candidates; a 10x catchment
-    # makes the loop's direction visible (the mechanism, not its calibrated size).
-    loud = {"gallery.catchment_ratio": 300.0}
-    on_ws, size, _ = pooled(heavy(**loud), "wrongful_stops")
-    off_ws, _, _ = pooled(heavy(**loud, **{"loops.gallery": False}), "wrongful_stops")
+    # days at this city size, within the noise of ~800 false candidates. A 10x catchment alone
+    # scales the starting gallery too (still ~1% growth: the earlier version of this test, on
+    # ~200 wrongful stops, passed or failed with the random sequence). A small starting gallery
+    # (0.02 photos per catchment person) lets the loop's photos more than double it, so the
+    # direction shows in false candidates per resident (~900 vs ~600 over four seeds): the
+    # mechanism, not its calibrated size.
+    loud = {"gallery.catchment_ratio": 300.0, "gallery.photos_per_catchment_person": 0.02}
+    on_fc, size, _ = pooled(heavy(**loud), "fr_false_candidates")
+    off_fc, _, _ = pooled(heavy(**loud, **{"loops.gallery": False}), "fr_false_candidates")
 
-    def gap(ws):  # wrongful stops per capita, Black minus white
-        return (ws[2] + ws[3]) / (size[2] + size[3]) - (ws[0] + ws[1]) / (size[0] + size[1])
+    def gap(fc):  # false candidates per capita, Black minus white
+        return (fc[2] + fc[3]) / (size[2] + size[3]) - (fc[0] + fc[1]) / (size[0] + size[1])
 
-    assert gap(on_ws) > gap(off_ws) > 0
+    assert gap(on_fc) > 1.3 * gap(off_fc) > 0, (gap(on_fc), gap(off_fc))
     m = run_model(heavy(**{"loops.gallery": False}), 1)
     assert np.ptp(m.recorder.get("gallery_size")) == 0, "loop cut: the gallery must not grow"
     m = run_model(heavy(), 1)

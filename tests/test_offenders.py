@@ -13,12 +13,14 @@ from tests.conftest import small
 
 
 def _offences(m: SurveillanceModel, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """(offender rows, offence neighbourhoods) over ``days``."""
+    """(offender rows, offence neighbourhoods) of residents' offences over ``days`` (outsiders'
+    offences, tests/test_outsiders.py, have no resident row)."""
     who, where = [], []
     for _ in range(days):
         m.step()
-        who.append(m.today.offender)
-        where.append(m.today.nbh)
+        own = ~m.today.outsider
+        who.append(m.today.offender[own])
+        where.append(m.today.nbh[own])
     return np.concatenate(who), np.concatenate(where)
 
 

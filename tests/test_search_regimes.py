@@ -94,8 +94,12 @@ def test_no_match_metric_counts_searches_without_a_pick():
 
 
 def test_licence_gallery_makes_residents_without_arrests_candidates():
+    # Every candidate is stopped (no review, stop_per_lead 1), so who was on the lists shows in
+    # residents' wrongful stops: ~30 residents without a booking photo, not the 0-2 that review
+    # lets through, which any change to the random sequence could turn to 0.
     p = small(days=700, residents=5000, **{**BUSY, "enforcement.licence_search": True, "gallery.catchment_ratio": 2.0,
-                                                  "recognition.threshold": 0.6, "enforcement.other_probes": 1.0})
+                                                  "recognition.threshold": 0.6, "enforcement.other_probes": 1.0,
+                                                  "enforcement.review": False, "enforcement.stop_per_lead": 1.0})
     on = SurveillanceModel(p, seed=4)
     booked = on.gallery.enrolled.copy()
     on.run()
@@ -103,8 +107,8 @@ def test_licence_gallery_makes_residents_without_arrests_candidates():
     off.run()
     fc_on, fc_off = (m.recorder.get("fr_false_candidates").sum() for m in (on, off))
     assert fc_on > 1.5 * fc_off, (fc_on, fc_off)  # licence photos about double the gallery
-    assert ((on.pop.wrongful > 0) & ~booked).any(), "licence photos put people with no booking photo on lists"
-    assert not ((off.pop.wrongful > 0) & ~booked).any()
+    assert ((on.pop.wrongful > 0) & ~booked).sum() >= 10, "licence photos put people with no booking photo on lists"
+    assert off.pop.wrongful.sum() >= 10 and not ((off.pop.wrongful > 0) & ~booked).any()
 
 
 def test_expected_share_of_departments_has_no_design_draw():

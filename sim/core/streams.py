@@ -27,7 +27,8 @@ STREAMS = (
     "enforcement",  # usable face, review and stop of the offender, arrest, conventional clearance
     "leads",        # face searches and the fate of false candidates
     "patrol",       # patrol stops
-    "emotion",      # emotion flags on passers-by
+    "emotion",      # emotion flags on passers-by (and, past its own draws, which are outsiders)
+    "outsiders",    # which offences are outsiders', their groups and photos
 )
 
 

@@ -6,8 +6,9 @@ violent crime), each with its own rate, reporting and clearance. Rates in docs/s
 discovered by patrols at mean presence). Offenders are drawn from the neighbourhood's residents with equal offending
 rates across groups unless ``groups.offending_ratio`` says otherwise; propensity and the
 journey to crime are :mod:`sim.mechanisms.offenders` (an explicit,
-changeable assumption). An offence happens at a spot among its neighbourhood's households and is
-captured when a camera overlooks that spot; a capture raises the chance it is reported.
+changeable assumption); a share of offences are outsiders' (:mod:`sim.mechanisms.outsiders`).
+An offence happens at a spot among its neighbourhood's households and is captured when a
+camera overlooks that spot; a capture raises the chance it is reported.
 """
 
 from __future__ import annotations
@@ -31,13 +32,16 @@ class Offences:
 
     nbh: np.ndarray
     kind: np.ndarray       # offence type (index into OFFENCES, = seriousness rank)
-    offender: np.ndarray   # resident row
+    offender: np.ndarray   # resident row, -1 for an outsider (sim.mechanisms.outsiders)
     captured: np.ndarray   # bool, a camera recorded it
     reported: np.ndarray   # bool, known to police (a victim reported it, or a patrol found it)
     recorded: np.ndarray   # bool
     recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it (victim reports only)
     discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
     spot: np.ndarray       # uniform in [0, 1): where in its neighbourhood's row of households it happened
+    group: np.ndarray      # offender's group (-1: unknown, commit_crime was given no ``outsiders``)
+    outsider: np.ndarray   # bool, the offender lives outside the city
+    outsider_u: np.ndarray  # (2, N) uniforms: an outsider's booking photo, licence photo
 
     def __len__(self) -> int:
         return len(self.nbh)
@@ -110,7 +114,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
                  discovery: np.ndarray | None = None, journey=None,
                  rng_journey: np.random.Generator | None = None,
                  report_factor: np.ndarray | None = None,
-                 in_view: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> Offences:
+                 in_view: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+                 outsiders=None) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -129,6 +134,9 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         in_view: ``in_view(nbh, spot)``: is a camera in view of each offence's spot
             (:func:`sim.mechanisms.footage.in_view`)? None: a camera captures it with chance
             ``coverage`` (cameras spread evenly, as under ``neutral.cameras``).
+        outsiders: :class:`sim.mechanisms.outsiders.Outsiders`, who marks outsiders' offences
+            (drawn on its own stream, per candidate offence) and gives offenders' groups; None:
+            every offender is a resident, groups unknown (-1).
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -145,6 +153,10 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     hi = offend_cum[end - 1]
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
+    if outsiders is None:
+        group, outsider, outsider_u = np.full(len(nbh), -1), np.zeros(len(nbh), bool), np.ones((2, len(nbh)))
+    else:
+        offender, group, outsider, outsider_u = outsiders.offenders(offender)
     # Captured when a camera overlooks the spot; footage requests go to the owners around it.
     captured = u[2] < coverage[nbh] if in_view is None else in_view(nbh, u[4])
     base = reporting_by_type[kind]
@@ -166,4 +178,5 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
         # which cameras raise, so they would carry the cameras' effect into the fear loop's
         # camera-free counterfactual.
     return Offences(nbh[kept], kind[kept], offender[kept], captured[kept], reported[kept], recorded[kept],
-                    recorded_uncaptured[kept], discovered[kept], u[4][kept])
+                    recorded_uncaptured[kept], discovered[kept], u[4][kept], group[kept], outsider[kept],
+                    outsider_u[:, kept])

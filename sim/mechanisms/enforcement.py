@@ -115,15 +115,18 @@ class Gallery:
     limit: float = np.inf         # most photos kept (gallery.max_photos_per_person x people in the catchment)
     neutral: tuple | None = None  # (group of each resident, population shares, rng) under ``neutral.gallery``
 
-    def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None) -> None:
+    def add(self, residents: np.ndarray, groups: np.ndarray, outsiders_by_group: np.ndarray | None = None
+            ) -> np.ndarray:
         """Booking photos for arrested residents (rows) and outsiders (counts by group);
-        past ``limit``, older photos are purged (see :meth:`purge`).
+        past ``limit``, older photos are purged (see :meth:`purge`). Returns the residents
+        enrolled for the first time (each once).
 
         Under ``neutral.gallery`` (``self.neutral`` set) the same number of photos is added in
         the population's make-up: each resident's photo enrols a resident drawn at random from
         the whole city, outsiders' photos are spread over groups by population share (on the
         gallery's own neutral stream, so the run's other streams stay paired)."""
         G = len(self.photos)
+        new = residents[:0]
         if self.neutral is not None:
             group_of, shares, rng = self.neutral
             if len(residents):
@@ -133,7 +136,7 @@ class Gallery:
                 outsiders_by_group = rng.multinomial(int(np.sum(outsiders_by_group)), shares)
         if len(residents):
             fresh = ~self.enrolled[residents]  # first photo of these people (count each once)
-            _, first = np.unique(residents[fresh], return_index=True)
+            new, first = np.unique(residents[fresh], return_index=True)
             self.enrolled_by_group += np.bincount(groups[fresh][first], minlength=G)
             self.enrolled[residents] = True
             add = np.bincount(groups, minlength=G)
@@ -142,6 +145,7 @@ class Gallery:
         if outsiders_by_group is not None:
             self.photos += outsiders_by_group
         self.purge()
+        return new
 
     def purge(self) -> None:
         """Runaway guard: keep at most ``limit`` photos, removing older ones across groups in

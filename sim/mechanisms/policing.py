@@ -19,6 +19,7 @@ from sim.core.groups import GROUP_KEYS
 from sim.core.offences import OFFENCES
 from sim.core.streams import stream
 from sim.mechanisms import crime, enforcement, offenders, patrols
+from sim.mechanisms.outsiders import Outsiders
 from sim.mechanisms.enforcement import licence_gallery, probe_quality, searching_share
 from sim.recognition.algorithms import preset
 
@@ -67,6 +68,10 @@ class Policing:
         keys = [GROUP_KEYS[i] for i in enforcement.proxy_index(m.group_keys, p)]
         self.probe_white = np.array([k.startswith("white_") for k in keys])
         self.licensed, self.licence_photos, self.licence_resident = licence_gallery(c.group, G, p, stream(seed, "licence"))
+        # Offenders and passers-by from outside the city, recorded as resident offenders of their group are.
+        self.outsiders = Outsiders(p.offenders.outsider_share, c.group, m.offend_w, G, p.enforcement.licence_share,
+                                   stream(seed, "outsiders"))
+        self.outsiders.enrol(np.flatnonzero(self.gallery.enrolled))
 
     def _allocate(self) -> None:
         """The department rule: patrol presence from attention and preference, and what it discovers."""
@@ -82,8 +87,10 @@ class Policing:
         p, c = m.p, m.city
         rec = p.crime.recording * m.reporting[:, None] + (1 - m.reporting[:, None]) * m.discovery0
         per_w = 365 * ((m.crime_rates * rec).sum(axis=1) * self.clearance).sum() / max(m.offend_w.sum(), 1e-300)
+        # Residents commit all but the outsiders' share; outsiders' clearances have the same make-up.
+        own = (1 - p.offenders.outsider_share) * per_w
         stop = 365 * p.patrol.stops_per_1k / 1000 * p.patrol.hit_rate * self.presence[c.nbh]
-        enrolled = offenders.history(m.offend_w, per_w, stop, p.gallery.resident_share, rng)
+        enrolled = offenders.history(m.offend_w, own, stop, p.gallery.resident_share, rng)
         G = len(m.group_keys)
         resident = np.bincount(c.group[enrolled], minlength=G).astype(np.int64)
         make_up = np.bincount(c.group, weights=per_w * m.offend_w + stop, minlength=G)
@@ -160,7 +167,7 @@ class Policing:
         """
         m = self.m
         p, e, off, law = m.p, m.p.enforcement, m.today, m.law
-        group = m.city.group
+        group, out = off.group, off.outsider  # offender's group; an outsider (not a resident row)
         dept = m.city.dept[off.nbh]
         cleared = off.recorded & (u[4] < self.clear_chance(off.kind, footage))  # conventional
         conventional = cleared.copy()
@@ -179,30 +186,34 @@ class Policing:
         batches = (2 * law.match_alone_arrest.astype(np.int64) + law.licence_search)[dept[probe]]
         # Reviewer's race: white, or else (a simplification) the probe's own race.
         white_reviewer = self.rng_review.random(len(probe)) < e.reviewer_white_share
-        other_race = white_reviewer & ~self.probe_white[group[off.offender[probe]]]
+        other_race = white_reviewer & ~self.probe_white[group[probe]]
         for rule in np.unique(batches):
             at = batches == rule
             batch = probe[at]
-            offender = off.offender[batch]
+            offender, outside = off.offender[batch], out[batch]
             match_alone, licence = bool(rule // 2), bool(rule % 2)
             thr, k = law.search_rules(dept[batch])
             rules = enforcement.SearchRules(thr, k, law.review[dept[batch]], quality[at], other_race[at])
-            enrolled = self.gallery.enrolled[offender] | (licence & self.licensed[offender])
+            enrolled = self.gallery.enrolled[offender] | (licence & self.licensed[offender])  # outsiders: row -1
+            if outside.any():  # an outsider can be truly matched only through their own (drawn) photos
+                enrolled[outside] = self.outsiders.enrolled(group[batch[outside]], off.outsider_u[:, batch[outside]],
+                                                            licence)
             photos = self.gallery.photos + (self.licence_photos if licence else 0)
             true_stopped, false_stopped = enforcement.run_searches(
-                group[offender], enrolled, photos, rules, self.scores, p, u[1:3, batch], self.rng_leads,
+                group[batch], enrolled, photos, rules, self.scores, p, u[1:3, batch], self.rng_leads,
                 self.rng_review, self.counts)
-            self.counts.stops += np.bincount(group[offender[true_stopped]], minlength=len(m.group_keys))
-            self.count_stops(offender[true_stopped], False)
+            self.counts.stops += np.bincount(group[batch[true_stopped]], minlength=len(m.group_keys))
+            self.count_stops(offender[true_stopped & ~outside], False)
             cleared[batch[true_stopped & (u[3, batch] < e.arrest_offender)]] = True
             p_arrest = e.arrest_innocent * (1.0 if match_alone else e.corroboration_factor)
             self.stop_innocents(false_stopped.sum(axis=0), p_arrest, licence)
-        arrested = off.offender[cleared]
         G = len(m.group_keys)
-        self.counts.clearances += np.bincount(group[arrested], minlength=G)
-        self.counts.fr_clearances += np.bincount(group[off.offender[cleared & ~conventional]], minlength=G)
+        self.counts.clearances += np.bincount(group[cleared], minlength=G)
+        self.counts.fr_clearances += np.bincount(group[cleared & ~conventional], minlength=G)
         self.cleared_by_kind = np.bincount(off.kind[cleared], minlength=len(OFFENCES))
-        self.arrest(arrested, np.zeros(0, np.int64))
+        # Outsiders arrested count by group and add outside photos; no resident's state changes.
+        outsiders = np.bincount(group[cleared & out], minlength=G) if (cleared & out).any() else np.zeros(0, np.int64)
+        self.arrest(off.offender[cleared & ~out], outsiders)
         if granted_households:
             self.screen_emotions(np.concatenate(granted_households))
 
@@ -249,7 +260,8 @@ class Policing:
             self.counts.arrests += outsiders_by_group
         np.add.at(m.pop.arrests, residents, 1)
         if m.p.loops.gallery:  # the gallery loop: every arrest adds a photo
-            self.gallery.add(residents, g, outsiders_by_group if len(outsiders_by_group) else None)
+            new = self.gallery.add(residents, g, outsiders_by_group if len(outsiders_by_group) else None)
+            self.outsiders.enrol(new)  # outsider offenders are recorded as resident offenders of their group
 
     def screen_emotions(self, households: np.ndarray) -> None:
         """Emotion analysis of passers-by in obtained footage; flags may become stops."""
@@ -258,20 +270,26 @@ class Policing:
         nbh = np.repeat(c.hh_nbh[households], e.passersby)
         if len(nbh) == 0:
             return
-        # Passers-by come from nearby neighbourhoods as offenders do (journey decay), by residents.
+        # Passers-by come from nearby neighbourhoods as offenders do (journey decay), by residents;
+        # a share are outsiders (the city's make-up), drawn after the stream's own draws.
         faces = c.random_resident(m.passing.home(nbh, rng.random(len(nbh))), rng.random(len(nbh)))
-        flagged = faces[rng.random(len(faces)) < self.emotion_rate[c.group[faces]]]
+        u_flag = rng.random(len(faces))
+        out, out_group = self.outsiders.passers(len(faces), rng)
+        group = np.where(out, out_group, c.group[faces])
+        flagged = np.flatnonzero(u_flag < self.emotion_rate[group])
         G = len(m.group_keys)
-        self.counts.emotion_flags += np.bincount(c.group[flagged], minlength=G)
-        # Where the law turns flags into stops. A flag reads the emotion right with chance
-        # `validity` (Barrett et al. 2019: ~30%); best case for the vendor, a right reading is
-        # grounds for the stop, so only stops on wrong readings count as wrongful.
-        stopped = flagged[m.law.emotion_stops[c.dept[c.nbh[flagged]]]]
+        self.counts.emotion_flags += np.bincount(group[flagged], minlength=G)
+        # Where the law turns flags into stops (a resident's home department; an outsider's, the
+        # footage's). A flag reads the emotion right with chance `validity` (Barrett et al. 2019:
+        # ~30%); best case for the vendor, a right reading is grounds for the stop, so only stops
+        # on wrong readings count as wrongful. An outsider's stop counts by group, in no resident's state.
+        where = np.where(out[flagged], nbh[flagged], c.nbh[faces[flagged]])
+        stopped = flagged[m.law.emotion_stops[c.dept[where]]]
         is_wrong = self.rng_validity.random(len(stopped)) >= m.p.emotion.validity
-        wrong = stopped[is_wrong]
-        self.counts.stops += np.bincount(c.group[stopped], minlength=G)
-        self.counts.wrongful_stops += np.bincount(c.group[wrong], minlength=G)
-        self.count_stops(stopped, is_wrong)
+        self.counts.stops += np.bincount(group[stopped], minlength=G)
+        self.counts.wrongful_stops += np.bincount(group[stopped[is_wrong]], minlength=G)
+        resident = ~out[stopped]
+        self.count_stops(faces[stopped[resident]], is_wrong[resident])
 
     def patrol(self) -> None:
         """Discretionary stops where presence is; a share end in (rightful) arrests. Then the

@@ -127,6 +127,15 @@ class Offenders(Node):
             "mean journeys of 1.2-2.1 miles, ~30% of burglaries within 0.5 mile (Rhodes & Conly 1981), read with a "
             "neighbourhood ~1 mile across (an assumption); 0 = offenders live where they offend",
         assumption=(0.5, 2.0))
+    outsider_share: float = param(
+        0.15, unit="share of offences (and of passers-by)", ge=0.0, le=1.0,
+        doc="people out in the city who live outside it (commuters, visitors), offending as residents do: they "
+            "commit this share of offences wherever offences happen and are this share of passers-by in footage; "
+            "groups as the city's (offending-weighted for offenders); booking photos as often as resident offenders "
+            "of their group (sim.mechanisms.outsiders). No figure in docs/sources.md: declared. For scale, the "
+            "journey kernel (journey_decay 1) puts ~18% of its weight beyond the 10 x 10 baseline grid; visitors "
+            "from farther add to it, a larger city has less edge; 0 = every offender and passer-by is a resident",
+        assumption=(0.05, 0.30))
     history: bool = param(True, unit="bool",
                           doc="residents' starting booking photos follow their expected arrests (offending and "
                               "where patrols stop), so the gallery holds the people most likely to offend")
