@@ -53,7 +53,7 @@ def robustness_chart(table: pd.DataFrame, meta: dict[str, Any]) -> go.Figure:
             hovertemplate="first better in %{x:.0%} of worlds [%{customdata[0]:.0%}, %{customdata[1]:.0%}]"
                           "<br>%{text}<br>deciding: %{customdata[2]}<extra></extra>"))
     fig.add_vline(x=0.5, line=dict(color=NEUTRAL, dash="dot", width=1))
-    fig.update_xaxes(range=[-0.02, 1.4], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
+    fig.update_xaxes(range=[-0.02, 1.72], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
                      title="share of accepted worlds in which the first scenario is better")
     fig.update_yaxes(tickvals=ys, ticktext=labels, range=[len(t) - 0.5, -0.5], tickfont=dict(size=12))
     worlds, reps = ens.get("worlds", "?"), meta.get("replicates", "?")
