@@ -73,10 +73,10 @@ def _short(v) -> str:
 def centroid(geometry, where: str) -> tuple[np.ndarray, np.ndarray]:
     """(centroid in lon/lat, every position) of a Polygon, MultiPolygon or Point."""
     if not isinstance(geometry, dict):
-        raise InputError(f"{where}: geometry is {_short(geometry)}; allowed: a Polygon, MultiPolygon or Point")
+        raise InputError(f"{where} is {_short(geometry)}; allowed: a Polygon, MultiPolygon or Point")
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind not in GEOMETRIES:
-        raise InputError(f"{where}: geometry type {kind!r} is not supported; allowed: {', '.join(GEOMETRIES)}")
+        raise InputError(f"{where} type {kind!r} is not supported; allowed: {', '.join(GEOMETRIES)}")
     if kind == "Point":
         p = np.array(coords) if isinstance(coords, list) else np.array([])
         if p.ndim != 1 or len(p) < 2 or p.dtype.kind not in "iuf" or not np.isfinite(p).all():
