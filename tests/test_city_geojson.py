@@ -152,6 +152,7 @@ F3 = ("features", 3)
 
 @pytest.mark.parametrize("how, words", [
     (_set(("type",), "Feature"), ["'Feature'", "not a FeatureCollection"]),
+    (_set(("features",), []), ["has no features"]),
     (_set((*F3, "properties"), None), ["features[3]", "not a Feature with properties"]),
     (_set((*F3, "geometry"), {"type": "LineString", "coordinates": RING}),
      ["features[3] (id 'T03')", "geometry type 'LineString'", "Polygon, MultiPolygon, Point"]),

@@ -125,6 +125,8 @@ def rows(path: Path, field: str) -> tuple[list[str], list[dict], list[str]]:
         raise InputError(f"{field}: type {got!r} is not a FeatureCollection with a list of features; allowed: "
                          "a GeoJSON FeatureCollection, one Feature per neighbourhood")
     _check_crs(doc, field)
+    if not doc["features"]:
+        raise InputError(f"{field}: the FeatureCollection has no features; allowed: one Feature per neighbourhood")
     out, names, centres = [], [], []
     for i, feat in enumerate(doc["features"]):
         props = feat.get("properties") if isinstance(feat, dict) else None
