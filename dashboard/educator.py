@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import re
 import threading
 import time
@@ -80,13 +79,10 @@ def city_table(params) -> CityTable | None:
         return None
     path = table.resolve(name, SCENARIO_DIR)
     t = table.read(path, params.group_keys)
-    if t.jurisdiction is None:
+    if t.areas is None:
         areas = [f"area {i + 1}" for i in range(params.city.n_jurisdictions)]
     else:  # department index -> the table's label (read() numbers them in order of first appearance)
-        with open(path, newline="", encoding="utf-8") as f:
-            labels = [({k.strip(): v for k, v in r.items() if k}.get("jurisdiction") or "").strip()
-                      for r in csv.DictReader(f)]
-        areas = list(dict.fromkeys(labels))
+        areas = t.areas
     return CityTable(path.name, t.ids, areas)
 
 

@@ -97,10 +97,11 @@ class City(Node):
         return v
 
     neighbourhoods: str = param(
-        "", unit="path to a CSV table",
+        "", unit="path to a CSV or GeoJSON table",
         doc="build the city from a table instead of the grid: one row per neighbourhood (e.g. census tract) with "
             "id, x, y (in neighbourhood widths, ~miles), households, residents per group key, optional crime_index "
-            "and jurisdiction (sim.world.table); n_residents, grid_side and the segregation targets are then unused. "
+            "and jurisdiction (sim.world.table); or a GeoJSON FeatureCollection (.geojson/.json) with those "
+            "properties and a Polygon/MultiPolygon/Point per feature, positioned in miles (sim.world.geojson); n_residents, grid_side and the segregation targets are then unused. "
             "Looked up in the working directory, then among the shipped scenarios")
     crime_index_sigma: float = param(0.5, unit="log-sd", ge=0.0, le=2.0,
                                      doc="spread of baseline crime between neighbourhoods (lognormal)",

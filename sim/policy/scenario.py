@@ -224,7 +224,7 @@ def check_table(params: Params, where: str) -> None:
         table.resolve(name, SCENARIO_DIR)
     except InputError:
         raise InputError(f"{where}: field 'params.city.neighbourhoods' = {name!r}: no such file; allowed: \"\" "
-                         f"(the grid city) or a CSV table's path, absolute, relative to the working directory, "
+                         f"(the grid city) or a CSV or GeoJSON table's path, absolute, relative to the working directory, "
                          f"or a file among the shipped scenarios ({SCENARIO_DIR})") from None
 
 
