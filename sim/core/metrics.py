@@ -81,7 +81,7 @@ METRICS: tuple[Metric, ...] = (
     # No population row: the highest of the groups' ratios, as it once was, is biased upward
     # (the maximum of noisy ratios); pooled ratios with intervals and events are in summary.csv.
     Metric("disparity_wrongful_stops",
-           "Wrongful stops per capita to date, relative to the reference group (per group only)",
+           "Wrongful stops per capita to date, relative to the reference group (per group only; no population row)",
            "ratio", per_group=True, intensive=True, population_row=False),
 )
 
