@@ -150,7 +150,7 @@ RING = [[-87.6, 41.8], [-87.59, 41.8], [-87.59, 41.81], [-87.6, 41.81], [-87.6, 
 F3 = ("features", 3)
 
 
-@pytest.mark.parametrize("how, words", [
+BAD = [
     (_set(("type",), "Feature"), ["'Feature'", "not a FeatureCollection"]),
     (_set(("features",), []), ["has no features"]),
     (_set((*F3, "properties"), None), ["features[3]", "not a Feature with properties"]),
@@ -174,8 +174,25 @@ F3 = ("features", 3)
     (_set((*F3, "properties", "households"), 5000), ["features[3] (id 'T03')", "at most the residents"]),
     (_set((*F3, "properties", "martian_f"), 3), ["unknown property", "martian_f"]),
     (_set((*F3, "properties", "id"), "T00"), ["duplicate id", "T00"]),
-])
-def test_bad_geojson_exits_2_naming_the_feature_and_field(tmp_path, how, words):
+]
+
+
+@pytest.mark.parametrize("how, words", BAD)
+def test_bad_geojson_is_refused_naming_the_feature_and_field(tmp_path, how, words):
+    """In process (the CLI path is the test below): an InputError, which every command turns
+    into exit 2 with its message."""
+    path = tmp_path / "bad.geojson"
+    path.write_text(json.dumps(_edit(json.loads(GEOJSON.read_text()), how)))
+    p = with_values(sim.load("baseline").params, **{"city.neighbourhoods": str(path)})
+    with pytest.raises(InputError) as e:
+        build_city(p, stream(1, "city"))
+    err = " ".join(str(e.value).split())
+    for w in ("city.neighbourhoods (bad.geojson)", *words):
+        assert w in err, (w, err)
+
+
+def test_bad_geojson_exits_2_from_the_cli(tmp_path):
+    how, words = BAD[0]
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(_edit(json.loads(GEOJSON.read_text()), how)))
     f = tmp_path / "s.toml"

@@ -30,7 +30,7 @@ extends = "baseline"
 type = "federal_fr_moratorium"
 start = 30
 """
-SIZE = ["--replicates", "2", "--days", "400", "--residents", "1500", "--no-charts"]
+SIZE = ["--replicates", "2", "--days", "250", "--residents", "1000", "--no-charts"]
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,11 @@ MODEL_TARGETS = 15
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory):
+def written(tmp_path_factory, shipped_size_rows):
+    # The page of the shipped-size rows (runs once per module; validate's own runs are the
+    # same function, exercised by that fixture).
     out = tmp_path_factory.mktemp("val") / "validation"
-    path = validate(out, replicates=4, seed=1, residents=2_000)
+    path = validate(out, rows=shipped_size_rows)
     with open(out / "manifest.json") as f:
         data = json.load(f)
     return path, path.read_text(encoding="utf-8"), data
@@ -36,7 +38,9 @@ def test_page_is_written_with_manifest(written):
     path, page, data = written
     assert path.name == "validation.html" and path.is_file()
     assert data["kind"] == "validation"
-    assert data["meta"]["replicates"] == 4 and len(data["meta"]["replicate_seeds"]) == 4
+    assert data["meta"]["replicates"] == 8 and len(data["meta"]["replicate_seeds"]) == 8
+    assert data["meta"]["disparity_replicates"] == 24
+    assert all(0 <= p["stability"] <= 1 for p in data["patterns"]) and "Verdict stability: " in page
     assert not any(p.name.startswith(".") for p in path.parent.parent.iterdir()), "temporary folder left behind"
 
 
