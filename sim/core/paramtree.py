@@ -131,6 +131,13 @@ def _bounds(field) -> tuple[float | None, float | None]:
     return ge, le
 
 
+def value_at(node: Any, path: str) -> Any:
+    """The value at a dotted ``path`` of a tree (dict levels too, e.g. per-group tables)."""
+    for part in path.split("."):
+        node = node[part] if isinstance(node, dict) else getattr(node, part)
+    return node
+
+
 def leaves(node: Node, prefix: str = "") -> Iterator[Leaf]:
     """Walk a tree depth-first, yielding every leaf with its provenance."""
     for name, field in type(node).model_fields.items():

@@ -38,6 +38,7 @@ from scipy import stats
 from sim.core.errors import InputError
 from sim.core.intervals import LEVEL
 from sim.core.metrics import BETTER
+from sim.core.paramtree import value_at
 from sim.experiments.ensemble import drawable
 from sim.experiments.fitting import with_values
 from sim.output.folders import MARKER, marker_kind
@@ -128,18 +129,11 @@ def read_worlds(folder: str | Path, worlds: int | None = None) -> Worlds:
     return Worlds(folder, values, len(table), manifest.get("spec", {}))
 
 
-def leaf(params: Params, path: str):
-    node = params
-    for part in path.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)
-    return node
-
-
 def in_world(sc: Scenario, point: dict[str, float], reference: Params) -> tuple[Scenario, list[str]]:
     """``sc`` with the world's values set, except where the scenario itself sets a varied
     parameter to another value than ``reference`` (the shipped baseline's): that is the
     scenario's own choice and is kept. Returns the scenario and the paths it kept."""
-    kept = [p for p in point if leaf(sc.params, p) != leaf(reference, p)]
+    kept = [p for p in point if value_at(sc.params, p) != value_at(reference, p)]
     values = {p: v for p, v in point.items() if p not in kept}
     return replace(sc, params=with_values(sc.params, **values)), kept
 

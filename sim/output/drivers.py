@@ -36,7 +36,7 @@ import pandas as pd
 
 from sim.core.errors import InputError
 from sim.core.metrics import BY_NAME
-from sim.core.paramtree import Leaf, leaves
+from sim.core.paramtree import Leaf, leaves, value_at
 from sim.params import Params
 
 SHIPPED = Path(__file__).with_name("drivers.json")
@@ -79,13 +79,6 @@ def _leaves() -> dict[str, Leaf]:
     return {leaf.path: leaf for leaf in leaves(Params())}
 
 
-def _value(p: Params, path: str) -> Any:
-    node: Any = p
-    for part in path.split("."):
-        node = getattr(node, part)
-    return node
-
-
 def lines(p: Params, metric: str | Sequence[str], shipped: dict[str, Any] | None = None, n: int = TOP) -> list[str]:
     """The footer's assumptions for ``metric``: each top parameter with its value in ``p``
     and declared range, then where the ranking comes from; or one line saying there is none."""
@@ -100,7 +93,7 @@ def lines(p: Params, metric: str | Sequence[str], shipped: dict[str, Any] | None
         leaf = _leaves().get(path)
         rng = f" (assumption {leaf.assumption[0]:g}-{leaf.assumption[1]:g})" if leaf and leaf.assumption else ""
         try:
-            value = _value(p, path)
+            value = value_at(p, path)
             shown = f"{value:.3g}" if isinstance(value, float) else str(value)
         except AttributeError:
             shown = "?"
