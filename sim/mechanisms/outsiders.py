@@ -52,7 +52,7 @@ class Outsiders:
     def enrol(self, residents: np.ndarray) -> None:
         """Residents newly in the gallery (each once): their group's enrolment rises."""
         if len(residents):  # most days' arrests enrol no one new (cheap: called a few times a day)
-                self.enrolled_weight += np.bincount(self.resident_group[residents], weights=self.offend_w[residents],
+            self.enrolled_weight += np.bincount(self.resident_group[residents], weights=self.offend_w[residents],
                                                 minlength=len(self.enrolled_weight))
 
     def booked_chance(self) -> np.ndarray:
