@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.world.city import build_city
-from sim.world.network import ContactMean, build_network, row_normalise, to_networkx
+from sim.world.network import SortedContacts, build_network, row_normalise, to_networkx
 from sim.core.streams import stream
 from tests.conftest import small
 
@@ -70,9 +70,29 @@ def test_long_ties_skip_empty_neighbourhoods():
     assert a.shape == (60, 60) and a.indices.max() < 60
 
 
-def test_contact_mean_equals_the_row_normalised_product():
+def test_sorted_contacts_hold_every_row_in_degree_order_within_neighbourhoods():
     p = small(residents=4000)
     c = build_city(p, stream(6, "city"))
     a = build_network(c, p.network, stream(6, "network"))
-    x = np.random.default_rng(0).random(4000).astype(np.float32)
-    np.testing.assert_array_equal(ContactMean(a, c.nbh)(x), row_normalise(a) @ x)
+    s = SortedContacts(a, c.nbh, c.n_neighbourhoods)
+    assert s.indices.dtype == s.indptr.dtype == s.resident.dtype == np.uint32
+    assert sorted(s.resident.tolist()) == list(range(4000)), "every resident exactly once"
+    deg = np.diff(s.indptr.astype(np.int64))
+    for k in range(c.n_neighbourhoods):  # the neighbourhood is the outer key, degree the inner
+        rows = np.arange(s.nbh_start[k], s.nbh_start[k + 1])
+        assert (c.nbh[s.resident[rows]] == k).all() and (np.diff(deg[rows]) >= 0).all()
+    for r in np.random.default_rng(0).choice(4000, 50, replace=False):  # each row is its resident's, in order
+        i = s.resident[r]
+        np.testing.assert_array_equal(s.indices[s.indptr[r]:s.indptr[r + 1]], a.indices[a.indptr[i]:a.indptr[i + 1]])
+    w = row_normalise(a)  # a tie weighs what the row-normalised matrix has, bit for bit
+    np.testing.assert_array_equal(w.data, s.inv_degree[np.repeat(np.diff(a.indptr), np.diff(a.indptr))])
+
+
+def test_sorted_contacts_refuse_weighted_or_unsorted_input():
+    p = small(residents=500)
+    c = build_city(p, stream(6, "city"))
+    a = build_network(c, p.network, stream(6, "network"))
+    with pytest.raises(ValueError, match="0/1 matrix"):
+        SortedContacts(row_normalise(a), c.nbh, c.n_neighbourhoods)
+    with pytest.raises(ValueError, match="sorted by neighbourhood"):
+        SortedContacts(a, c.nbh[::-1].copy(), c.n_neighbourhoods)
