@@ -31,3 +31,20 @@ def test_saved_parquet_identical_across_reruns(tmp_path):
     p2 = _run(workers=2).save(tmp_path / "b")
     pd.testing.assert_frame_equal(pd.read_parquet(p1 / "timeseries.parquet"),
                                   pd.read_parquet(p2 / "timeseries.parquet"))
+
+
+def test_compare_runs_every_scenario_on_one_pool_and_matches_serial(monkeypatch):
+    """Workers start once per command (each costs a fresh interpreter importing survsim),
+    and sharing them changes no result."""
+    from sim.experiments import distributed
+
+    started = []
+    real = distributed.local_pool
+    monkeypatch.setattr(distributed, "local_pool", lambda n: started.append(n) or real(n))
+    kw = dict(replicates=2, seed=11, days=520, residents=1500, cache=None)
+    par = sim.compare(["warrant_required", "no_credit_program"], workers=2, **kw)
+    assert started == [2], f"pools started: {started}"
+    ser = sim.compare(["warrant_required", "no_credit_program"], workers=1, **kw)
+    assert started == [2]
+    for name in par.results:
+        pd.testing.assert_frame_equal(par.results[name].timeseries, ser.results[name].timeseries)

@@ -8,12 +8,14 @@ seeds are cached on disk and reused.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -25,6 +27,9 @@ from sim.experiments.events import per_replicate, summarise
 from sim.experiments.precision import BATCH, PRECISION_METRICS, replicate_until_precise
 from sim.experiments.runner import overrides, run
 from sim.policy.scenario import Scenario, load
+
+if TYPE_CHECKING:
+    from sim.experiments.distributed import Pool
 
 DEFAULT_SCENARIOS = ("baseline", "warrant_required", "federal_fr_moratorium", "federal_fr_regulated",
                      "no_credit_program", "combined_reform")
@@ -71,9 +76,10 @@ def cache_key(sc: Scenario, seed: int, replicates: int) -> str:
 
 
 def run_cached(sc: Scenario, replicates: int, seed: int, workers: int, cache: Path | None,
-               progress: Callable[[int], None] | None) -> Results:
+               progress: Callable[[int], None] | None, pool: Pool | None = None) -> Results:
     """The scenario's results from the cache if a verified entry is there, else run and
-    store them; an entry that fails verification is rebuilt with a warning."""
+    store them (on ``pool`` if given, see :func:`sim.experiments.runner.run`); an entry that
+    fails verification is rebuilt with a warning."""
     folder = cache / cache_key(sc, seed, replicates) if cache else None
     if folder is not None and folder.exists():
         try:
@@ -84,7 +90,7 @@ def run_cached(sc: Scenario, replicates: int, seed: int, workers: int, cache: Pa
         except CacheError as e:
             warnings.warn(f"cache entry {folder} is unusable ({e}); running it again", DataWarning, stacklevel=2)
             discard_entry(folder)
-    res = run(sc, replicates=replicates, seed=seed, workers=workers, progress=progress)
+    res = run(sc, replicates=replicates, seed=seed, workers=workers, progress=progress, pool=pool)
     if folder is not None:
         prepare_cache(cache)
         res.save(folder, flag="--cache")  # atomic: the entry appears whole, with survsim's marker
@@ -201,5 +207,15 @@ def compare(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, baseline
                                                   metrics=tuple(metrics), groups=tuple(groups), batch=batch,
                                                   workers=workers, progress=progress)
         return Comparison(loaded[0].name, results, stopping=record)
-    results = {sc.name: run_cached(sc, replicates, seed, workers, cache, progress) for sc in loaded}
+    with shared_pool(workers) as pool:
+        results = {sc.name: run_cached(sc, replicates, seed, workers, cache, progress, pool) for sc in loaded}
     return Comparison(loaded[0].name, results)
+
+
+def shared_pool(workers: int) -> contextlib.AbstractContextManager[Pool | None]:
+    """One local pool for a command's many runs when ``workers`` > 1 (a worker's start, a
+    fresh process importing survsim, costs ~3 s; a pool per scenario paid it every time);
+    else None. Processes start on the first run submitted, so a cached command starts none."""
+    from sim.experiments.distributed import executor
+
+    return executor(workers) if isinstance(workers, int) and workers > 1 else contextlib.nullcontext()

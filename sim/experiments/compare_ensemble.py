@@ -29,7 +29,7 @@ import pandas as pd
 from sim.core.errors import InputError
 from sim.core.intervals import LEVEL
 from sim.core.metrics import BETTER
-from sim.experiments.compare import DEFAULT_SCENARIOS, HEADLINE, Comparison, run_cached
+from sim.experiments.compare import DEFAULT_SCENARIOS, HEADLINE, Comparison, run_cached, shared_pool
 from sim.experiments.compare import compare as compare_defaults
 from sim.experiments.events import per_replicate
 from sim.experiments.precision import BATCH, PRECISION_METRICS
@@ -175,18 +175,19 @@ def compare(scenarios: list[str] | tuple[str, ...] = DEFAULT_SCENARIOS, baseline
     default = compare_defaults(scenarios, baseline, replicates, seed, days, residents, workers, cache, progress)
     reference = load("baseline").params
     parts, kept = [], {}
-    for draw in ws.draws:
-        point = ws.point(draw)
-        results = {}
-        for sc in default.scenarios:
-            wsc, kept[sc.name] = in_world(sc, point, reference)
-            results[sc.name] = run_cached(wsc, replicates, seed, workers, cache, progress)
-        last = min(int(r.timeseries.day.max()) for r in results.values())
-        for res in results.values():
-            wide = per_replicate(res.timeseries, last)
-            wide = wide[wide.index.get_level_values("group") == ""]
-            tidy = wide.stack().rename("value").reset_index()
-            parts.append(tidy[tidy.metric.isin(HEADLINE)].assign(world=draw))
+    with shared_pool(workers) as pool:  # one pool for every world and scenario
+        for draw in ws.draws:
+            point = ws.point(draw)
+            results = {}
+            for sc in default.scenarios:
+                wsc, kept[sc.name] = in_world(sc, point, reference)
+                results[sc.name] = run_cached(wsc, replicates, seed, workers, cache, progress, pool)
+            last = min(int(r.timeseries.day.max()) for r in results.values())
+            for res in results.values():
+                wide = per_replicate(res.timeseries, last)
+                wide = wide[wide.index.get_level_values("group") == ""]
+                tidy = wide.stack().rename("value").reset_index()
+                parts.append(tidy[tidy.metric.isin(HEADLINE)].assign(world=draw))
     totals = pd.concat(parts, ignore_index=True)[["world", "scenario", "metric", "replicate", "value"]]
     for col in ("scenario", "metric"):
         totals[col] = totals[col].astype(str)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from sim.policy.policies import parse
 from sim.output.results import ReplicateOutput, Results
 from sim.policy.scenario import Scenario, load
 from sim.core.streams import replicate_seeds
+
+if TYPE_CHECKING:  # a type only: the pool module is imported when a pool starts
+    from sim.experiments.distributed import Pool
 
 
 def run_replicate(params: dict[str, Any], seed: int, progress: Callable[[int], None] | None = None,
@@ -93,7 +96,7 @@ def overrides(days: int | None = None, residents: int | None = None) -> dict[str
 
 def run(scenario: str | Path | Scenario = "baseline", replicates: int = 1, seed: int = 0,
         days: int | None = None, residents: int | None = None, workers: int = 1,
-        progress: Callable[[int], None] | None = None) -> Results:
+        progress: Callable[[int], None] | None = None, pool: Pool | None = None) -> Results:
     """Run a scenario's replicates and collect tidy results.
 
     Args:
@@ -103,6 +106,9 @@ def run(scenario: str | Path | Scenario = "baseline", replicates: int = 1, seed:
         days, residents: override the scenario's horizon and population.
         workers: local processes; results are identical for any number.
         progress: called with a number of completed replicate-days.
+        pool: an open :func:`sim.experiments.distributed.executor` to run on when ``workers``
+            > 1 (callers running many scenarios keep one, so workers start once); None: a pool
+            of ``workers`` processes is started and ended here.
 
     Example:
         >>> import sim
@@ -122,16 +128,23 @@ def run(scenario: str | Path | Scenario = "baseline", replicates: int = 1, seed:
     days_total = sc.params.run.days
     if workers == 1 or replicates == 1:
         outputs = [run_replicate(params, s, progress, sc.policies) for s in seeds]
+    elif pool is not None:
+        outputs = _on_pool(pool, params, seeds, sc.policies, progress, days_total)
     else:
         from sim.experiments.distributed import executor
 
         # spawn: workers start clean (no inherited state), as they would on another machine;
         # on an interrupt or error they are ended, and they end if this process is killed
-        with executor(min(workers, replicates)) as pool:
-            futures = [pool.submit(run_replicate, params, s, None, sc.policies) for s in seeds]
-            outputs = []
-            for f in futures:
-                outputs.append(f.result())
-                if progress is not None:
-                    progress(days_total)
+        with executor(min(workers, replicates)) as own:
+            outputs = _on_pool(own, params, seeds, sc.policies, progress, days_total)
     return Results.from_outputs(sc, seed, outputs)
+
+
+def _on_pool(pool: Pool, params: dict, seeds, policies, progress, days_total: int) -> list[ReplicateOutput]:
+    futures = [pool.submit(run_replicate, params, s, None, policies) for s in seeds]
+    outputs = []
+    for f in futures:
+        outputs.append(f.result())
+        if progress is not None:
+            progress(days_total)
+    return outputs

@@ -330,9 +330,9 @@ def disparity_check(runs: list[BaselineRun], p: Params, figure: bool = True) -> 
     ref = keys.index(p.enforcement.reference_group)
     wrongful = np.array([r.wrongful for r in runs])
     size = np.array([r.group_size for r in runs])
-    pooled = wrongful.sum(axis=0) / size.sum(axis=0)
-    ratio = pooled / pooled[ref] if pooled[ref] > 0 else np.full(len(keys), np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # a group with no residents (tiny cities) has no rate
+        pooled = wrongful.sum(axis=0) / size.sum(axis=0)
+        ratio = pooled / pooled[ref] if pooled[ref] > 0 else np.full(len(keys), np.nan)
         rate = wrongful / size
         per_rep = rate / rate[:, [ref]]
     per_rep[~np.isfinite(per_rep)] = np.nan  # a replicate without a reference-group wrongful stop has no ratio
