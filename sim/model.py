@@ -123,7 +123,7 @@ class SurveillanceModel(mesa.Model):
         self.platform = np.zeros(n, bool)
         self.peer_share = np.zeros(n, np.float32)  # share of contacts on the platform
         self.inv_degree = (1 / np.maximum(np.diff(self.adjacency.indptr), 1)).astype(np.float32)
-        # Weight of neighbourhood posts in each resident's daily fear update.
+        # The daily fear update: contact mean, posts and pull in one compiled pass (7.3).
         self.fear_update = fear.FearUpdate(self.adjacency, c, self.pop.fear_base, p)
         self.fear_next = np.empty_like(self.pop.fear)  # tomorrow's fear is written here, then swapped in
         gap = p.adoption.segregation_gap * (self.over_policed_share - self.over_policed.mean())
