@@ -78,3 +78,29 @@ def test_recorded_fear_by_group_is_the_mean_of_residents_fear():
     got = r.by_group[-1, r.index["fear_mean"]]
     np.testing.assert_allclose(got[sizes > 0], means[sizes > 0], rtol=1e-9)
     np.testing.assert_allclose(r.total[-1, r.index["fear_mean"]], m.pop.fear.astype(float).mean(), rtol=1e-9)
+
+
+def test_compiled_loops_still_work_where_no_cache_can_be_written(monkeypatch):
+    """numba raises when no cache folder is writable (read-only install, no home): the
+    loop is then compiled without a cache instead of survsim failing to import."""
+    import numba
+
+    from sim.core import compiled as comp
+
+    real = numba.njit
+
+    def njit(signature, cache=False, **kw):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'f.py'")
+        return real(signature, **kw)
+
+    monkeypatch.setattr(comp.numba, "njit", njit)
+
+    @comp.compiled("float64(float64[::1])")
+    def total(x):
+        s = 0.0
+        for v in x:
+            s += v
+        return s
+
+    assert total(np.arange(4.0)) == 6.0

@@ -12,10 +12,10 @@ amplified where police market the product.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
+from sim.core.compiled import compiled
 from sim.mechanisms.crime import Offences
 from sim.params import Params
 from sim.world.city import City
@@ -85,10 +85,10 @@ class FearUpdate:
 # numba, because this loop is a third of the day at 100,000 residents and numpy cannot fuse
 # it: as array operations it is a sparse product, a gather back to resident order, six
 # passes and a group sum, each streaming its arrays through the cache again. Types are fixed
-# (compiled once, cached on disk); unsigned indices spare numba's negative-index checks.
-@numba.njit("void(uint32[::1], uint32[::1], float32[::1], uint32[::1], uint32[::1], uint16[::1], float32[::1], "
-            "boolean[::1], float32, float32, float32[::1], float32, float32, float32[::1], float32[::1], "
-            "float64[::1])", cache=True, nogil=True)
+# (compiled once, cached on disk: sim.core.compiled); unsigned indices spare numba's
+# negative-index checks.
+@compiled("void(uint32[::1], uint32[::1], float32[::1], uint32[::1], uint32[::1], uint16[::1], float32[::1], "
+          "boolean[::1], float32, float32, float32[::1], float32, float32, float32[::1], float32[::1], float64[::1])")
 def _fear_day(indptr, indices, inv_degree, resident, nbh_start, row_group, posts_1k, app, w_app, w_other,
               pull, peer_weight, keep, fear, out, by_group):  # pragma: no cover (compiled)
     one = np.float32(1)
