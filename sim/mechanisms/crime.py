@@ -16,11 +16,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.core.offences import BURGLARY, OFFENCES, PETTY_THEFT, PROPERTY_KINDS, VEHICLE_THEFT, VIOLENT
 from sim.params import Crime, Enforcement
+
+if TYPE_CHECKING:
+    from sim.mechanisms.outsiders import Outsiders
 
 __all__ = ["OFFENCES", "PROPERTY_KINDS", "VIOLENT", "Offences", "clearance", "commit_crime", "daily_rates",
            "recorded_rates", "reporting"]
@@ -39,7 +43,7 @@ class Offences:
     recorded_uncaptured: np.ndarray  # bool, would be recorded had no camera seen it (victim reports only)
     discovered: np.ndarray  # bool, recorded because patrols found it (nobody reported it)
     spot: np.ndarray       # uniform in [0, 1): where in its neighbourhood's row of households it happened
-    group: np.ndarray      # offender's group (-1: unknown, commit_crime was given no ``outsiders``)
+    group: np.ndarray      # offender's group (a resident's, or an outsider's drawn group)
     outsider: np.ndarray   # bool, the offender lives outside the city
     outsider_u: np.ndarray  # (2, N) uniforms: an outsider's booking photo, licence photo
 
@@ -114,8 +118,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
                  discovery: np.ndarray | None = None, journey=None,
                  rng_journey: np.random.Generator | None = None,
                  report_factor: np.ndarray | None = None,
-                 in_view: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                 outsiders=None) -> Offences:
+                 in_view: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None, *,
+                 outsiders: Outsiders) -> Offences:
     """Draw today's offences.
 
     Args:
@@ -135,8 +139,8 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
             (:func:`sim.mechanisms.footage.in_view`)? None: a camera captures it with chance
             ``coverage`` (cameras spread evenly, as under ``neutral.cameras``).
         outsiders: :class:`sim.mechanisms.outsiders.Outsiders`, who marks outsiders' offences
-            (drawn on its own stream, per candidate offence) and gives offenders' groups; None:
-            every offender is a resident, groups unknown (-1).
+            (drawn on its own stream, per candidate offence) and gives offenders' groups (with
+            ``offenders.outsider_share`` 0 it draws nothing: every offender is a resident).
     """
     # Deterrence thins offences; the Poisson draw itself does not depend on coverage, so
     # scenarios keep the same candidate offences (common random numbers).
@@ -153,10 +157,7 @@ def commit_crime(rates: np.ndarray, coverage: np.ndarray, offend_cum: np.ndarray
     hi = offend_cum[end - 1]
     offender = np.searchsorted(offend_cum, lo + u[0] * (hi - lo), side="right")
     offender = np.minimum(offender, end - 1)
-    if outsiders is None:
-        group, outsider, outsider_u = np.full(len(nbh), -1), np.zeros(len(nbh), bool), np.ones((2, len(nbh)))
-    else:
-        offender, group, outsider, outsider_u = outsiders.offenders(offender)
+    offender, group, outsider, outsider_u = outsiders.offenders(offender)
     # Captured when a camera overlooks the spot; footage requests go to the owners around it.
     captured = u[2] < coverage[nbh] if in_view is None else in_view(nbh, u[4])
     base = reporting_by_type[kind]

@@ -212,7 +212,8 @@ class Policing:
         self.counts.fr_clearances += np.bincount(group[cleared & ~conventional], minlength=G)
         self.cleared_by_kind = np.bincount(off.kind[cleared], minlength=len(OFFENCES))
         # Outsiders arrested count by group and add outside photos; no resident's state changes.
-        outsiders = np.bincount(group[cleared & out], minlength=G) if (cleared & out).any() else np.zeros(0, np.int64)
+        out_cleared = cleared & out
+        outsiders = np.bincount(group[out_cleared], minlength=G) if out_cleared.any() else np.zeros(0, np.int64)
         self.arrest(off.offender[cleared & ~out], outsiders)
         if granted_households:
             self.screen_emotions(np.concatenate(granted_households))

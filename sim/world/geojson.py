@@ -154,12 +154,11 @@ def rows(path: Path, field: str) -> tuple[list[str], list[dict], list[str]]:
         out.append(row)
         names.append(name)
         centres.append(c)
-    if out:
-        lonlat = np.array(centres)
-        lat0 = np.radians(lonlat[:, 1].mean())
-        xy = lonlat * MILES_PER_DEGREE * np.array([np.cos(lat0), 1.0])
-        xy -= xy.min(axis=0)
-        for row, (x, y) in zip(out, xy):
-            row["x"], row["y"] = float(x), float(y)
+    lonlat = np.array(centres)  # at least one feature (checked above)
+    lat0 = np.radians(lonlat[:, 1].mean())
+    xy = lonlat * MILES_PER_DEGREE * np.array([np.cos(lat0), 1.0])
+    xy -= xy.min(axis=0)
+    for row, (x, y) in zip(out, xy):
+        row["x"], row["y"] = float(x), float(y)
     cols = list(dict.fromkeys(k for r in out for k in r))
     return cols, out, names
