@@ -152,6 +152,18 @@ def test_difference_is_paired_by_replicate_and_cumulative(ts, meta):
     assert "Scenario minus baseline" in fig.layout.title.subtitle.text
 
 
+def test_difference_says_when_two_scenarios_draw_the_same_line(ts, meta):
+    """Two reforms with identical results draw one visible line: the footer names the pair
+    (the default comparison's moratorium and regulation do this for wrongful stops)."""
+    twin = ts[ts.scenario == "policy"].copy()
+    twin["scenario"] = "policy_twin"
+    both = pd.concat([ts.astype({"scenario": str}), twin.astype({"scenario": str})], ignore_index=True)
+    m = {**meta, "scenarios": [*meta["scenarios"], {"name": "policy_twin", "description": "the same"}]}
+    fig = figures.difference(both, "wrongful_stops", m)
+    assert "Identical, so drawn on top of each other: policy_twin = policy." in _plain(_caption(fig))
+    assert "Identical" not in _caption(figures.difference(ts, "wrongful_stops", meta))
+
+
 def test_difference_refuses_unpaired_seeds(ts, meta):
     bad = ts.copy()
     bad.loc[bad.scenario == "policy", "seed"] += 1

@@ -90,13 +90,18 @@ def difference(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: str =
     sel = _select(ts, metric, group)
     ref = _wide(sel, base)
     fig = go.Figure()
+    drawn, same = {}, []  # scenarios whose line lies exactly on an earlier one's (the reader sees one line)
     for sc in names:
         wide = _wide(sel, sc)
         _check_paired(sel, sc, base)
         reps = wide.columns.intersection(ref.columns)
         diff = wide[reps] - ref[reps]
-        _add_band(fig, _quantiles(diff.cumsum() if m.flow else diff), meta, sc,
-                  *_style(meta, every, sc), _unit(m, "difference"), len(names))
+        q = _quantiles(diff.cumsum() if m.flow else diff)
+        twin = next((o for o, oq in drawn.items() if oq.equals(q)), None)
+        if twin is not None:
+            same.append(f"{sc} = {twin}")
+        drawn[sc] = q
+        _add_band(fig, q, meta, sc, *_style(meta, every, sc), _unit(m, "difference"), len(names))
     fig.add_hline(y=0, line=dict(color="#222222", width=1.2))
     fig.update_yaxes(title_text=_unit(m, "difference").capitalize())
     fig.update_xaxes(title_text="Date (simulated)")
@@ -104,7 +109,8 @@ def difference(ts: pd.DataFrame, metric: str, meta: dict[str, Any], group: str =
     fig.update_layout(hovermode="x unified", meta=_provenance(meta, shown))
     extra = (f"Each replicate is compared with the {base} replicate run on the same seed; line: median of these "
              f"paired differences, band: their 10th-90th percentile."
-             + (" Daily counts are accumulated from the start of the run." if m.flow else ""))
+             + (" Daily counts are accumulated from the start of the run." if m.flow else "")
+             + (f" Identical, so drawn on top of each other: {'; '.join(same)}." if same else ""))
     title = f"{m.label}{_group_suffix(group)}: change vs {base}"
     subtitle = f"Scenario minus {html.escape(base)}, replicate by replicate (same seeds)"
     return apply_style(fig, title, caption(meta, shown, extra, metric=metric), subtitle=subtitle)
